@@ -1,0 +1,53 @@
+# `make run` and `make test` set up everything they need on a fresh Debian machine.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-8)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBIAN_PACKAGES := chromium fonts-noto-cjk gettext
+
+.PHONY: run test test-fast test-browser bench lint format messages system-packages
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -d $(VENV) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+# Debian's chromium for the browser tests (Playwright may not download its own),
+# a Chinese font so screenshots are not boxes, and gettext for the catalogue.
+system-packages:
+	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh | grep -q . || ! command -v msgfmt >/dev/null; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEBIAN_PACKAGES); \
+	fi
+
+run: $(STAMP)
+	DJANGO_DEBUG=true $(PY) manage.py migrate --no-input
+	DJANGO_DEBUG=true $(PY) manage.py seed_demo
+	@echo "Serving at http://127.0.0.1:8000/"
+	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP) system-packages
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	DJANGO_SECRET_KEY=check $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not browser"
+
+test-browser: $(STAMP) system-packages
+	$(PY) -m pytest -m browser
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+messages: $(STAMP)
+	DJANGO_DEBUG=true $(PY) manage.py makemessages -l zh_Hans --no-location --ignore=.venv
+	DJANGO_DEBUG=true $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv

@@ -1,0 +1,93 @@
+"""
+The weekly rules of the progress table, as pure pandas functions.
+
+No Django here: DataFrames in, DataFrames out, so the rules can be read in one
+place and tested without a database. The one rule for ranking is
+``rank_by_rate``; the one rule for showing a rate to people is ``rate_text``.
+Nothing else in the project ranks or rounds.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# One row per (region, measure) reported in the week. ``previous_installed`` is
+# the installed count of the most recent earlier week in which the same region
+# reported the same measure, or missing when there is none.
+SNAPSHOT_COLUMNS = ["region", "measure", "households", "installed", "previous_installed"]
+
+
+def week_table(snapshots: pd.DataFrame) -> pd.DataFrame:
+    """
+    Compute new installs, rate and rank for one week's reported snapshots.
+
+    Returns the snapshot rows (same order) with three more columns:
+    ``new`` (Int64, missing where there is no earlier week), ``rate`` (float,
+    missing where households is 0) and ``rank`` (Int64, per measure, missing
+    where there is no rate).
+    """
+    table = snapshots.loc[:, SNAPSHOT_COLUMNS].copy()
+    table["households"] = table["households"].astype("int64")
+    table["installed"] = table["installed"].astype("int64")
+    previous = table["previous_installed"].astype("Int64")
+    table["previous_installed"] = previous
+    table["new"] = table["installed"].astype("Int64") - previous
+    table["rate"] = rates(table["installed"], table["households"])
+    table["rank"] = rank_by_rate(table["rate"], table["measure"])
+    return table
+
+
+def rates(installed: pd.Series, households: pd.Series) -> pd.Series:
+    """installed / households as float, missing (not infinite) where households is 0."""
+    # One division for every row: equal fractions give identical floats, so ties stay ties.
+    return (installed / households.where(households > 0)).astype("float64")
+
+
+def rank_by_rate(rate: pd.Series, measure: pd.Series) -> pd.Series:
+    """Competition ranking (1, 1, 3) by exact rate, highest first, within each measure."""
+    ranks = rate.groupby(measure, sort=False).rank(method="min", ascending=False, na_option="keep")
+    return ranks.astype("Int64")
+
+
+def week_totals(table: pd.DataFrame) -> pd.DataFrame:
+    """
+    The 合计 row per measure, over the regions that reported: sums of households,
+    installed and new, and the rate Σinstalled / Σhouseholds. Indexed by measure.
+    """
+    grouped = table.groupby("measure", sort=False)
+    totals = pd.DataFrame(
+        {
+            "households": grouped["households"].sum(),
+            "installed": grouped["installed"].sum(),
+            # Regions without an earlier week add nothing; all of them missing means missing.
+            "new": grouped["new"].sum(min_count=1).astype("Int64"),
+        }
+    )
+    totals["rate"] = rates(totals["installed"], totals["households"])
+    return totals
+
+
+def rank_movement(current_rank: pd.Series, previous_rank: pd.Series) -> pd.Series:
+    """
+    Places gained since the previous week (positive = moved up), aligned on the
+    index of ``current_rank``; missing where either week has no rank.
+    """
+    previous = previous_rank.reindex(current_rank.index)
+    return (previous.astype("Int64") - current_rank.astype("Int64")).astype("Int64")
+
+
+def rate_text(installed: int, households: int) -> str:
+    """
+    The rate as people read it: a percentage with one decimal, rounded half-up on
+    the exact fraction, as Excel shows ``0.0%`` (37.45% shows as 37.5%).
+
+    Integer arithmetic on purpose: a float such as 0.3745 is really 0.37449999…,
+    and Python's round() and format() would show 37.4%.
+    """
+    installed, households = int(installed), int(households)
+    if households <= 0:
+        return ""
+    tenths_of_percent, remainder = divmod(installed * 1000, households)
+    if 2 * remainder >= households:
+        tenths_of_percent += 1
+    return f"{tenths_of_percent // 10}.{tenths_of_percent % 10}%"

@@ -1,0 +1,137 @@
+"""
+Reads: the one place that turns ORM rows into DataFrames for the rules.
+
+A week's progress costs a fixed handful of queries however many weeks are
+stored: the weeks around it, regions, measures, its snapshots, the previous
+week's snapshots, and only when a region skipped the previous week, one more.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pandas as pd
+
+from installs import rules
+from installs.models import Measure, Region, Snapshot, Week
+
+
+@dataclass
+class WeekProgress:
+    """One week's computed table: the rules' output with the regions and measures it is about."""
+
+    week: Week
+    previous_week: Week | None
+    next_week: Week | None
+    regions: list[Region]
+    measures: list[Measure]
+    table: pd.DataFrame  # rules.week_table(): one row per reported (region id, measure id)
+    totals: pd.DataFrame  # rules.week_totals(): indexed by measure id
+    records: dict[tuple[int, int], dict] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.records = {
+            (row["region"], row["measure"]): row for row in self.table.to_dict("records")
+        }
+
+    @cached_property
+    def reported_region_ids(self) -> set[int]:
+        return {region_id for region_id, _ in self.records}
+
+    @property
+    def reported_count(self) -> int:
+        return len(self.reported_region_ids)
+
+    @property
+    def region_count(self) -> int:
+        return len(self.regions)
+
+    def total(self, measure: Measure) -> dict | None:
+        if measure.pk not in self.totals.index:
+            return None
+        return self.totals.loc[measure.pk].to_dict()
+
+
+def week_list() -> list[Week]:
+    """Every week, newest first."""
+    return list(Week.objects.order_by("-date"))
+
+
+def latest_week(*, published_only: bool = False) -> Week | None:
+    weeks = Week.objects.order_by("-date")
+    if published_only:
+        weeks = weeks.filter(state=Week.State.PUBLISHED)
+    return weeks.first()
+
+
+def week_snapshots(week: Week, previous_week: Week | None) -> pd.DataFrame:
+    """The week's snapshots with the installed count of each pair's most recent earlier report."""
+    current = list(
+        Snapshot.objects.filter(week=week).values_list(
+            "region_id", "measure_id", "households", "installed"
+        )
+    )
+    frame = pd.DataFrame(current, columns=["region", "measure", "households", "installed"])
+    pairs = list(zip(frame["region"], frame["measure"], strict=True))
+    previous = _previous_installed(pairs, previous_week)
+    frame["previous_installed"] = pd.Series(
+        [previous.get(pair) for pair in pairs], index=frame.index, dtype="Int64"
+    )
+    return frame
+
+
+def _previous_installed(
+    pairs: list[tuple[int, int]], previous_week: Week | None
+) -> dict[tuple[int, int], int]:
+    if not pairs or previous_week is None:
+        return {}
+    previous = {
+        (r, m): installed
+        for r, m, installed in Snapshot.objects.filter(week=previous_week).values_list(
+            "region_id", "measure_id", "installed"
+        )
+    }
+    wanted = {pair for pair in pairs if pair not in previous}
+    if wanted:
+        # A region that skipped the previous week: look further back, newest first.
+        older = Snapshot.objects.filter(
+            week__date__lt=previous_week.date, region_id__in={r for r, _ in wanted}
+        ).order_by("-week__date")
+        for r, m, installed in older.values_list("region_id", "measure_id", "installed").iterator():
+            if (r, m) in wanted:
+                previous[(r, m)] = installed
+                wanted.discard((r, m))
+                if not wanted:
+                    break
+    return previous
+
+
+def week_progress(week: Week) -> WeekProgress:
+    """Everything the ranking page, the workbook and the API show for one week."""
+    previous_week = Week.objects.filter(date__lt=week.date).order_by("-date").first()
+    next_week = Week.objects.filter(date__gt=week.date).order_by("date").first()
+    table = rules.week_table(week_snapshots(week, previous_week))
+    totals = rules.week_totals(table)
+    reported_regions = set(table["region"])
+    reported_measures = set(table["measure"])
+    regions = [
+        r for r in Region.objects.order_by("order", "name") if r.active or r.pk in reported_regions
+    ]
+    measures = [
+        m for m in Measure.objects.order_by("order", "pk") if m.active or m.pk in reported_measures
+    ]
+    return WeekProgress(
+        week=week,
+        previous_week=previous_week,
+        next_week=next_week,
+        regions=regions,
+        measures=measures,
+        table=table,
+        totals=totals,
+    )
+
+
+def week_for_date(date: datetime.date) -> Week | None:
+    return Week.objects.filter(date=date).first()

@@ -1,0 +1,15 @@
+from django.urls import path, register_converter
+
+from installs.converters import IsoDateConverter
+from installs.views import weeks
+
+register_converter(IsoDateConverter, "date")
+
+app_name = "installs"
+
+urlpatterns = [
+    # The progress table (ranking page) and its official workbook.
+    path("", weeks.home, name="home"),
+    path("weeks/<date:date>/", weeks.week_detail, name="week_detail"),
+    path("weeks/<date:date>/export.xlsx", weeks.week_export, name="week_export"),
+]
