@@ -67,6 +67,49 @@ def week_totals(table: pd.DataFrame) -> pd.DataFrame:
     return totals
 
 
+# One row per (week, region, measure) reported, any number of weeks at once.
+HISTORY_COLUMNS = ["week", "region", "measure", "households", "installed"]
+
+
+def history_table(snapshots: pd.DataFrame) -> pd.DataFrame:
+    """
+    ``week_table`` for every week at once: one pandas pass instead of one per week.
+
+    ``previous_installed`` is the pair's most recent earlier report, as the
+    selector gives ``week_table``; ranks are by rate within each (week, measure),
+    so each week's ranks equal that week's table. Rows come back sorted by
+    week, region and measure.
+    """
+    table = snapshots.loc[:, HISTORY_COLUMNS].sort_values(["week", "region", "measure"])
+    table = table.reset_index(drop=True)
+    table["households"] = table["households"].astype("int64")
+    table["installed"] = table["installed"].astype("int64")
+    # Sorted by week, so shift(1) within a pair is its most recent earlier report.
+    previous = table.groupby(["region", "measure"], sort=False)["installed"].shift(1)
+    table["previous_installed"] = previous.astype("Int64")
+    table["new"] = table["installed"].astype("Int64") - table["previous_installed"]
+    table["rate"] = rates(table["installed"], table["households"])
+    week_and_measure = pd.Series(
+        list(zip(table["week"], table["measure"], strict=True)), index=table.index
+    )
+    table["rank"] = rank_by_rate(table["rate"], week_and_measure)
+    return table
+
+
+def history_totals(table: pd.DataFrame) -> pd.DataFrame:
+    """``week_totals`` for every week of a ``history_table``: indexed by (week, measure)."""
+    grouped = table.groupby(["week", "measure"], sort=True)
+    totals = pd.DataFrame(
+        {
+            "households": grouped["households"].sum(),
+            "installed": grouped["installed"].sum(),
+            "new": grouped["new"].sum(min_count=1).astype("Int64"),
+        }
+    )
+    totals["rate"] = rates(totals["installed"], totals["households"])
+    return totals
+
+
 def rank_movement(current_rank: pd.Series, previous_rank: pd.Series) -> pd.Series:
     """
     Places gained since the previous week (positive = moved up), aligned on the
