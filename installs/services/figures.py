@@ -1,0 +1,309 @@
+"""
+The one way a reported figure (a Snapshot row) changes: ``figures_save``.
+
+The entry form, the bureau's grid, the import and the tests all call it. It is
+all or nothing, checks who may write what, refuses a save based on an old
+version (optimistic locking), runs the rules of installs.checks, and records
+who changed what and why through django-simple-history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from installs import checks
+from installs.models import Measure, Profile, Region, Snapshot, Week
+from installs.permissions import user_role
+
+Role = Profile.Role
+
+# FigureInput.version for a writer that did not read the figure first (an
+# import of the official workbook): no optimistic check.
+ANY_VERSION = -1
+
+# How each caller is named in the audit trail; stored in the history's reason.
+SOURCE_LABELS = {
+    "form": _("Entry"),
+    "grid": _("Bulk entry"),
+    "import": _("Import"),
+    "admin": _("Administration"),
+}
+
+FIELD_NAMES = {"households": _("households"), "installed": _("installed"), "": _("figure")}
+
+# One message per problem code; %(measure)s and %(field)s are filled in for every one.
+MESSAGES = {
+    checks.REQUIRED: _("%(measure)s: %(field)s is required"),
+    checks.NOT_WHOLE: _("%(measure)s: %(field)s must be a whole number"),
+    checks.NEGATIVE: _("%(measure)s: %(field)s cannot be negative"),
+    checks.TOO_LARGE: _("%(measure)s: %(field)s cannot be larger than %(max)s"),
+    checks.INSTALLED_ABOVE_HOUSEHOLDS: _(
+        "%(measure)s: installed (%(installed)s) cannot be greater than households (%(households)s)"
+    ),
+    checks.INSTALLED_DECREASED: _(
+        "%(measure)s: installed went down from %(previous)s to %(installed)s; "
+        "if this is a correction, confirm it and give a reason"
+    ),
+    checks.HOUSEHOLDS_CHANGED: _(
+        "%(measure)s: households changed from %(previous)s to %(households)s "
+        "(more than 10%%); please confirm"
+    ),
+    checks.PACE_OUTLIER: _(
+        "%(measure)s: %(new)s new installs this week is more than %(factor)s times "
+        "the largest weekly new installs of the last 4 weeks (%(recent_max)s); please confirm"
+    ),
+    checks.REASON_REQUIRED: _("%(measure)s: a lower installed count than last week needs a reason"),
+    "week_closed": _("This week is no longer open for entry; the figures were not saved"),
+    "invalid": _("%(measure)s: %(field)s: %(error)s"),
+}
+
+
+@dataclass(frozen=True)
+class FigureInput:
+    """What a writer wants one (region, measure) of the week to be."""
+
+    region: Region
+    measure: Measure
+    households: int
+    installed: int
+    # The Snapshot.version the editor saw; None: the editor saw no snapshot;
+    # ANY_VERSION: no optimistic check (import).
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class FigureProblem:
+    """One message for one field of one (region, measure)."""
+
+    region: Region
+    measure: Measure
+    field: str  # "households" | "installed" | "" (the whole figure)
+    code: str
+    message: str
+    blocking: (
+        bool  # True: an error; False: saved only when confirmed (and with a reason, where asked)
+    )
+
+
+class FiguresRejected(Exception):
+    """Nothing was saved: blocking problems, or warnings not (properly) confirmed."""
+
+    def __init__(self, problems: list[FigureProblem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+class FiguresConflict(Exception):
+    """Nothing was saved: someone saved some of these figures since the editor read them."""
+
+    def __init__(self, current: dict[tuple[int, int], Snapshot]) -> None:
+        super().__init__(f"{len(current)} figure(s) changed meanwhile")
+        # The newer snapshots, keyed by (region_id, measure_id): only the conflicting ones.
+        self.current = current
+
+
+class WeekNotOpen(PermissionDenied):
+    """A district user saving into a week that is locked or published (a 403 if not caught)."""
+
+    def __init__(self, week: Week) -> None:
+        super().__init__(str(MESSAGES["week_closed"]))
+        self.week = week
+
+
+def problem_message(code: str, measure: Measure, field: str, params: dict) -> str:
+    return str(MESSAGES[code]) % {
+        "measure": str(measure),
+        "field": FIELD_NAMES.get(field, field),
+        "max": checks.MAX_COUNT,
+        **params,
+    }
+
+
+def history_reason(source: str, reason: str) -> str:
+    """The audit trail's reason, e.g. "填报: 上周漏报" or "导入: 进度表.xlsx"."""
+    # The audit trail is stored once for everyone: in the site's language, not the user's.
+    with translation.override(settings.LANGUAGE_CODE):
+        label = str(SOURCE_LABELS[source])
+    reason = " ".join(reason.split())
+    text = f"{label}: {reason}" if reason else label
+    return text[:100]  # simple-history's history_change_reason is a 100-character field
+
+
+def earlier_figures(
+    *, week: Week, pairs: list[tuple[int, int]]
+) -> dict[tuple[int, int], checks.Earlier]:
+    """
+    For each (region_id, measure_id), its most recent report before ``week``
+    and the weekly new installs of the reports before that (for the pace check).
+    Pairs never reported before are absent.
+    """
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    history: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    rows = (
+        Snapshot.objects.filter(
+            week__date__lt=week.date,
+            region_id__in={r for r, _ in wanted},
+            measure_id__in={m for _, m in wanted},
+        )
+        .order_by("-week__date")
+        .values_list("region_id", "measure_id", "households", "installed")
+    )
+    full = checks.PACE_WEEKS + 1
+    for region_id, measure_id, households, installed in rows.iterator():
+        pair = (region_id, measure_id)
+        if pair in wanted and len(history.setdefault(pair, [])) < full:
+            history[pair].append((households, installed))
+    return {
+        pair: checks.Earlier(
+            households=reports[0][0],
+            installed=reports[0][1],
+            recent_new=checks.recent_new([installed for _, installed in reports]),
+        )
+        for pair, reports in history.items()
+    }
+
+
+def _check_actor(actor, week: Week, figures: list[FigureInput]) -> None:
+    role = user_role(actor)
+    if role == Role.BUREAU:
+        return  # any region, any state: the bureau's corrections are audited like any change
+    if role != Role.DISTRICT:
+        raise PermissionDenied("only district and bureau staff may change figures")
+    region_id = actor.profile.region_id
+    if any(f.region.pk != region_id for f in figures):
+        raise PermissionDenied("district staff may change only their own region")
+    if week.state != Week.State.OPEN:
+        raise WeekNotOpen(week)
+
+
+def figures_save(
+    *,
+    week: Week,
+    figures: list[FigureInput],
+    actor,
+    reason: str = "",
+    source: str = "form",
+    confirmed: bool = False,
+) -> list[Snapshot]:
+    """
+    Save the figures of one week, all or nothing.
+
+    Raises PermissionDenied (leadership, no role, a district user's other
+    region; WeekNotOpen for a district user once the week is locked),
+    FiguresConflict (a figure changed since the version the editor saw) or
+    FiguresRejected (every problem of every figure at once). Figures equal to
+    what is stored are not saved again (no empty history rows). Returns the
+    snapshots written (created or changed), in input order.
+    """
+    if source not in SOURCE_LABELS:
+        raise ValueError(f"unknown source {source!r}")
+    pairs = [(f.region.pk, f.measure.pk) for f in figures]
+    if len(set(pairs)) != len(pairs):
+        raise ValueError("a (region, measure) appears twice in one save")
+    # Refuse before taking any lock; checked again below on the locked week.
+    _check_actor(actor, week, figures)
+
+    with transaction.atomic():
+        # Every writer locks the week row first: saves of one week queue up here,
+        # and a lock of the week cannot slip in between our check and our write.
+        week = Week.objects.select_for_update().get(pk=week.pk)
+        _check_actor(actor, week, figures)
+        existing = {
+            (s.region_id, s.measure_id): s
+            for s in Snapshot.objects.select_for_update().filter(
+                week=week,
+                region_id__in={r for r, _ in pairs},
+                measure_id__in={m for _, m in pairs},
+            )
+        }
+
+        conflicts: dict[tuple[int, int], Snapshot] = {}
+        changed: list[tuple[FigureInput, Snapshot | None]] = []
+        for figure, pair in zip(figures, pairs, strict=True):
+            current = existing.get(pair)
+            same = (
+                current is not None
+                and current.households == figure.households
+                and current.installed == figure.installed
+            )
+            if same:
+                # Nothing would change, so nothing can be lost: no conflict, no save.
+                continue
+            seen = None if current is None else current.version
+            if figure.version != ANY_VERSION and figure.version != seen:
+                conflicts[pair] = current
+                continue
+            changed.append((figure, current))
+        if conflicts:
+            raise FiguresConflict(conflicts)
+
+        earlier = earlier_figures(
+            week=week, pairs=[(f.region.pk, f.measure.pk) for f, _ in changed]
+        )
+        problems: list[FigureProblem] = []
+        for figure, _current in changed:
+            found = checks.figure_problems(
+                figure.households,
+                figure.installed,
+                earlier.get((figure.region.pk, figure.measure.pk)),
+            )
+            problems += [
+                FigureProblem(
+                    region=figure.region,
+                    measure=figure.measure,
+                    field=p.field,
+                    code=p.code,
+                    message=problem_message(p.code, figure.measure, p.field, p.params),
+                    blocking=p.blocking,
+                )
+                for p in checks.unresolved(found, confirmed=confirmed, reason=reason)
+            ]
+        if problems:
+            raise FiguresRejected(problems)
+
+        change_reason = history_reason(source, reason)
+        saved = []
+        for figure, current in changed:
+            snapshot = current or Snapshot(
+                week=week, region=figure.region, measure=figure.measure, version=0
+            )
+            snapshot.households = figure.households
+            snapshot.installed = figure.installed
+            snapshot.version += 1
+            snapshot.updated_by = actor
+            try:
+                snapshot.full_clean()
+            except ValidationError as error:
+                raise FiguresRejected(_validation_problems(figure, error)) from error
+            snapshot._change_reason = change_reason
+            snapshot._history_user = actor
+            snapshot.save()
+            saved.append(snapshot)
+        return saved
+
+
+def _validation_problems(figure: FigureInput, error: ValidationError) -> list[FigureProblem]:
+    """Model validation that the checks did not foresee, as problems (it should not happen)."""
+    problems = []
+    for field, messages in error.message_dict.items():
+        field = field if field in ("households", "installed") else ""
+        for message in messages:
+            problems.append(
+                FigureProblem(
+                    region=figure.region,
+                    measure=figure.measure,
+                    field=field,
+                    code="invalid",
+                    message=problem_message("invalid", figure.measure, field, {"error": message}),
+                    blocking=True,
+                )
+            )
+    return problems
