@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from installs.converters import IsoDateConverter
-from installs.views import weeks
+from installs.views import exports, weeks
 
 register_converter(IsoDateConverter, "date")
 
@@ -11,5 +11,5 @@ urlpatterns = [
     # The progress table (ranking page) and its official workbook.
     path("", weeks.home, name="home"),
     path("weeks/<date:date>/", weeks.week_detail, name="week_detail"),
-    path("weeks/<date:date>/export.xlsx", weeks.week_export, name="week_export"),
+    path("weeks/<date:date>/export.xlsx", exports.week_export, name="week_export"),
 ]

@@ -1,0 +1,23 @@
+"""Downloads: the official workbook of one week."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+from installs import selectors, sheets
+from installs.permissions import any_role_required
+
+
+@any_role_required
+def week_export(request: HttpRequest, date: datetime.date) -> HttpResponse:
+    week = selectors.week_for_date(date)
+    if week is None:
+        raise Http404
+    workbook = sheets.week_workbook(selectors.week_progress(week))
+    return sheets.workbook_response(
+        workbook,
+        filename=sheets.export_filename(week.date),
+        ascii_filename=sheets.export_ascii_filename(week.date),
+    )
