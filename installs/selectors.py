@@ -59,6 +59,11 @@ def week_list() -> list[Week]:
     return list(Week.objects.order_by("-date"))
 
 
+def week_dates() -> list[datetime.date]:
+    """Every week's date, newest first: the week picker needs only these (years of weeks)."""
+    return list(Week.objects.order_by("-date").values_list("date", flat=True))
+
+
 def latest_week(*, published_only: bool = False) -> Week | None:
     weeks = Week.objects.order_by("-date")
     if published_only:

@@ -10,6 +10,7 @@ app_name = "installs"
 urlpatterns = [
     # The progress table (ranking page) and its official workbook.
     path("", weeks.home, name="home"),
+    path("weeks/", weeks.week_pick, name="week_pick"),
     path("weeks/<date:date>/", weeks.week_detail, name="week_detail"),
     path("weeks/<date:date>/export.xlsx", exports.week_export, name="week_export"),
 ]

@@ -1,4 +1,4 @@
-"""The ranking page and its workbook: load, check, render."""
+"""The ranking page: the official progress table of one week, with its navigation."""
 
 from __future__ import annotations
 
@@ -6,11 +6,16 @@ import datetime
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 
-from installs import layout, selectors
+from installs import layout, selectors, tables
 from installs.models import Week
+from installs.permissions import any_role_required
 
 
+@any_role_required
 def home(request: HttpRequest) -> HttpResponse:
     week = selectors.latest_week()
     if week is None:
@@ -25,6 +30,7 @@ def _get_week_or_404(date: datetime.date) -> Week:
     return week
 
 
+@any_role_required
 def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = _get_week_or_404(date)
     progress = selectors.week_progress(week)
@@ -34,15 +40,40 @@ def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
         {
             "progress": progress,
             "week": week,
+            "week_options": _week_options(selectors.week_dates(), week.date),
+            "table": tables.progress_table(progress, request=request),
             "title": layout.table_title(),
             "date_line": layout.date_line(week.date),
-            "header_rows": layout.header_rows(progress.measures),
-            "rows": layout.region_rows(progress),
-            "totals": layout.totals_row(progress),
             "note": layout.NOTE,
+            "sort": request.GET.get(tables.SORT_FIELD, ""),
         },
     )
 
 
-def week_export(request: HttpRequest, date: datetime.date) -> HttpResponse:
-    raise Http404  # built by the workbook helper (installs/sheets.py)
+def _week_options(dates: list[datetime.date], current: datetime.date) -> SafeString:
+    """The picker's <option>s. Years of weeks: written in one pass, not a template loop."""
+    # ISO dates are digits and dashes: nothing to escape.
+    selected = current.isoformat()
+    return mark_safe(
+        "".join(
+            f'<option value="{d}"{" selected" if d == selected else ""}>{d}</option>'
+            for d in map(datetime.date.isoformat, dates)
+        )
+    )
+
+
+@any_role_required
+def week_pick(request: HttpRequest) -> HttpResponse:
+    """The week picker's target: a plain GET form, so it works without JavaScript."""
+    value = request.GET.get("date", "")
+    if not value:
+        return redirect("installs:home")
+    try:
+        date = datetime.date.fromisoformat(value)
+    except ValueError:
+        raise Http404 from None
+    week = _get_week_or_404(date)
+    url = reverse("installs:week_detail", kwargs={"date": week.date})
+    # Keep the chosen ordering when moving to another week.
+    sort = request.GET.get(tables.SORT_FIELD, "")
+    return redirect(f"{url}?{urlencode({tables.SORT_FIELD: sort})}" if sort else url)

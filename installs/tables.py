@@ -1,0 +1,294 @@
+"""
+The ranking page's table: django-tables2 columns built from the measures in the
+database, rows from ``layout.region_rows``, 合计 pinned at the bottom.
+
+django-tables2 declares the columns, reads ``?sort=`` and keeps the ordering
+state; the grouped header comes from ``layout.header_rows`` and is drawn by
+``templates/installs/progress_table.html``. Rendering is the hot path of the
+most visited page (16 columns × up to 200 regions), so each row is written by
+one Python call per cell into a single string instead of django-tables2's
+per-cell accessor, attrs and template machinery, which costs several times
+more (see the module's timing notes in the page's test report).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from functools import cached_property
+
+import django_tables2 as tables
+from django.http import HttpRequest
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django_tables2.data import TableListData
+from django_tables2.rows import BoundRow, BoundRows
+from django_tables2.utils import OrderBy
+
+from installs import layout, rules
+from installs.models import Measure
+from installs.selectors import WeekProgress
+
+SORT_FIELD = "sort"
+# What the table shows where there is no value: no earlier week, no households, no rank.
+MISSING = "—"
+# How many places at the top and at the bottom of each ranking are marked.
+MARKED_PLACES = 3
+
+
+class RegionColumn(tables.Column):
+    """The region's name; sorting it means the official order (or its reverse)."""
+
+    first_descending = False
+
+    def __init__(self) -> None:
+        super().__init__(verbose_name=layout.REGION_LABEL, order_by=("position",))
+
+    def render(self, value):
+        return value
+
+
+class CountColumn(tables.Column):
+    """户数, 已安装数 or 环比新增安装数 of one measure: a plain integer, never grouped."""
+
+    first_descending = True
+
+    def __init__(self, measure: Measure, field: str) -> None:
+        super().__init__(verbose_name=layout.FIELD_LABELS[field])
+        self.key = layout.cell_key(measure, field)
+        # A zero in 环比新增 is marked: the region did not move that week.
+        self.zero_class = "num new-zero" if field == "new" else "num"
+
+    def render(self, value):
+        return str(value)
+
+    def td(self, record: dict, total: bool) -> str:
+        value = record[self.key]
+        if value is None:
+            return f'<td class="num missing">{MISSING}</td>'
+        if value == 0 and not total:
+            return f'<td class="{self.zero_class}">0</td>'
+        return f'<td class="num">{value}</td>'
+
+
+class RateColumn(tables.Column):
+    """安装率: sorted on the exact float, shown only through ``rules.rate_text``."""
+
+    first_descending = True
+
+    def __init__(self, measure: Measure) -> None:
+        super().__init__(verbose_name=layout.FIELD_LABELS["rate"])
+        self.key = layout.cell_key(measure, "rate")
+        self.installed_key = layout.cell_key(measure, "installed")
+        self.households_key = layout.cell_key(measure, "households")
+
+    def render(self, value, record):
+        return rules.rate_text(record[self.installed_key], record[self.households_key])
+
+    def td(self, record: dict, total: bool) -> str:
+        if record[self.key] is None:
+            return f'<td class="num missing">{MISSING}</td>'
+        text = rules.rate_text(record[self.installed_key], record[self.households_key])
+        return f'<td class="num rate">{text}</td>'
+
+
+class RankColumn(tables.Column):
+    """名次: 1–3 and the last three places marked; the 合计 row has none, printed blank."""
+
+    first_descending = False
+
+    def __init__(self, measure: Measure) -> None:
+        super().__init__(verbose_name=layout.FIELD_LABELS["rank"])
+        self.key = layout.cell_key(measure, "rank")
+        self.bottom_from: int | None = None  # set per table by ProgressTable.mark_places
+
+    def render(self, value):
+        return str(value)
+
+    def td(self, record: dict, total: bool) -> str:
+        rank = record[self.key]
+        if total:
+            return '<td class="num rank"></td>'
+        if rank is None:
+            return f'<td class="num rank missing">{MISSING}</td>'
+        if rank <= MARKED_PLACES:
+            return f'<td class="num rank rank-top">{rank}</td>'
+        if self.bottom_from is not None and rank >= self.bottom_from:
+            return f'<td class="num rank rank-bottom">{rank}</td>'
+        return f'<td class="num rank">{rank}</td>'
+
+
+def bottom_places_from(ranks: list[int]) -> int | None:
+    """
+    The lowest rank counted among the last ``MARKED_PLACES`` places: the third
+    rank from the end, so that fewer than three regions rank behind it. Ties
+    share the mark (four regions tied for last are all marked).
+    """
+    if not ranks:
+        return None
+    return sorted(ranks)[-MARKED_PLACES] if len(ranks) >= MARKED_PLACES else min(ranks)
+
+
+class ProgressData(TableListData):
+    """
+    The region rows, sorted on the raw values: a rate on the exact float, not
+    its text. Rows without a value (not reported, no rate, no earlier week) go
+    last in either direction; ties keep the official order.
+    """
+
+    def order_by(self, aliases) -> None:
+        rows = self.data
+        # Least significant key first: Python's sort is stable, also in reverse.
+        for alias in reversed(aliases):
+            order = OrderBy(alias)
+            column = self.table.columns[order.bare]
+            key = column.column.order_by[0].bare if column.column.order_by else order.bare
+            if key == "position":  # the official order: every row has a place in it
+                valued, reported_without, unreported = list(rows), [], []
+            else:
+                valued = [r for r in rows if r["reported"] and r[key] is not None]
+                reported_without = [r for r in rows if r["reported"] and r[key] is None]
+                unreported = [r for r in rows if not r["reported"]]
+            valued.sort(key=lambda r: r[key], reverse=order.is_descending)
+            rows = valued + reported_without + unreported
+        self.data = rows
+
+
+class ProgressRow(BoundRow):
+    """One region's (or 合计's) row, written as one string of cells."""
+
+    def __init__(self, record: dict, table: ProgressTable, total: bool = False) -> None:
+        super().__init__(record, table)
+        self.total = total
+
+    @cached_property
+    def html(self) -> SafeString:
+        return self.table.row_html(self.record, total=self.total)
+
+
+class ProgressRows(BoundRows):
+    def __iter__(self) -> Iterator[ProgressRow]:
+        for record in self.data:
+            yield ProgressRow(record, table=self.table)
+        for record in self.pinned_data.get("bottom") or ():
+            yield ProgressRow(record, table=self.table, total=True)
+
+
+class ProgressTable(tables.Table):
+    """The official progress table of one week; build it with ``progress_table``."""
+
+    region = RegionColumn()
+
+    class Meta:
+        orderable = True
+        order_by_field = SORT_FIELD
+        attrs = {"class": "progress-table"}
+
+    def __init__(self, progress: WeekProgress, *, request: HttpRequest | None = None) -> None:
+        self.progress = progress
+        rows = layout.region_rows(progress)
+        for position, row in enumerate(rows):
+            row["position"] = position
+        super().__init__(
+            data=ProgressData(rows),
+            extra_columns=measure_columns(progress.measures),
+            empty_text=_("No regions yet."),
+        )
+        self.rows = ProgressRows(data=self.data, table=self, pinned_data=self.pinned_data)
+        self.data_columns = [bc.column for bc in self.columns if bc.name != "region"]
+        self.mark_places(rows)
+        if request is not None:
+            tables.RequestConfig(request, paginate=False).configure(self)
+
+    def get_bottom_pinned_data(self) -> list[dict]:
+        return [layout.totals_row(self.progress)]
+
+    def mark_places(self, rows: list[dict]) -> None:
+        for column in self.data_columns:
+            if isinstance(column, RankColumn):
+                ranks = [row[column.key] for row in rows if row[column.key] is not None]
+                column.bottom_from = bottom_places_from(ranks)
+
+    def row_html(self, record: dict, *, total: bool) -> SafeString:
+        """The <tr> of one record: the region's name as a row header, then every data cell."""
+        name = html.escape(record["region"])
+        if not record["reported"]:
+            return mark_safe(
+                f'<tr class="unreported"><th scope="row" class="region">{name}</th>'
+                f'<td class="unreported-cell" colspan="{len(self.data_columns)}">'
+                f"{self.texts['unreported']}</td></tr>"
+            )
+        cells = "".join([column.td(record, total) for column in self.data_columns])
+        if total:
+            return mark_safe(
+                f'<tr class="total"><th scope="row" class="region">{name}</th>{cells}</tr>'
+            )
+        if self.stalled(record):
+            return mark_safe(
+                f'<tr class="no-new"><th scope="row" class="region">{name}'
+                f'<span class="mark-no-new" title="{self.texts["no_new"]}">○</span></th>{cells}</tr>'
+            )
+        return mark_safe(f'<tr><th scope="row" class="region">{name}</th>{cells}</tr>')
+
+    @cached_property
+    def texts(self) -> dict[str, str]:
+        """Translated once per table, not once per row."""
+        return {
+            "unreported": html.escape(_("Not reported")),
+            "no_new": html.escape(_("No new installs this week")),
+        }
+
+    @cached_property
+    def new_keys(self) -> list[str]:
+        return [layout.cell_key(m, "new") for m in self.progress.measures]
+
+    def stalled(self, record: dict) -> bool:
+        """No new installs this week in any measure (and at least one earlier week to compare)."""
+        known = [record[key] for key in self.new_keys if record[key] is not None]
+        return bool(known) and not any(known)
+
+    def header(self) -> list[list[dict]]:
+        """``layout.header_rows`` with each leaf's sort link and ordering state."""
+        order = {OrderBy(alias).bare: OrderBy(alias) for alias in self.order_by or ()}
+        query = self.request.GET.copy() if getattr(self, "request", None) else None
+        rows = []
+        for header_row in layout.header_rows(self.progress.measures):
+            cells = []
+            for cell in header_row:
+                entry = {"cell": cell, "state": "", "href": ""}
+                if cell.key and cell.key in self.columns:
+                    column = self.columns[cell.key].column
+                    current = order.get(cell.key)
+                    if current is not None:
+                        entry["state"] = "descending" if current.is_descending else "ascending"
+                        descending = not current.is_descending
+                    else:
+                        descending = column.first_descending
+                    if query is not None:
+                        query[SORT_FIELD] = f"-{cell.key}" if descending else cell.key
+                        entry["href"] = "?" + query.urlencode()
+                cells.append(entry)
+            rows.append(cells)
+        return rows
+
+    @property
+    def is_sorted(self) -> bool:
+        return bool(self.order_by)
+
+
+def measure_columns(measures: list[Measure]) -> list[tuple[str, tables.Column]]:
+    """Five columns per measure, named and ordered as ``layout.leaf_keys``."""
+    kinds = {"households": CountColumn, "installed": CountColumn, "new": CountColumn}
+    columns: list[tuple[str, tables.Column]] = []
+    for measure in measures:
+        for field in layout.FIELDS:
+            if field in kinds:
+                column = kinds[field](measure, field)
+            else:
+                column = RateColumn(measure) if field == "rate" else RankColumn(measure)
+            columns.append((layout.cell_key(measure, field), column))
+    return columns
+
+
+def progress_table(progress: WeekProgress, *, request: HttpRequest | None = None) -> ProgressTable:
+    return ProgressTable(progress, request=request)
