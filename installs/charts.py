@@ -1,0 +1,408 @@
+"""
+Chart builders: data in, ``plotly.graph_objects.Figure`` out, and one function
+that turns a figure into the HTML a template includes.
+
+The figures show rates as the rules computed them and sort by rate; they never
+rank (ranks come from ``rules.rank_by_rate``) and never round a rate for people
+themselves (hover texts and bar labels come from ``rules.rate_text``).
+plotly.js itself is served from our static files (templates/installs/plotly_scripts.html).
+
+The lower functions (``rate_bars``, ``new_installs_bars``, ``rate_trend``,
+``region_rate_trend``, ``region_rank_trend``) take plain DataFrames and are
+tested on hand-made data; the ``*_figures`` functions above them assemble
+those frames from the selectors' objects.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from fractions import Fraction
+
+import pandas as pd
+import plotly.graph_objects as go
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from installs import layout, rules
+from installs.models import Measure, Region
+from installs.selectors import ProgressHistory, WeekProgress
+
+FONT = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, SimSun, sans-serif"
+# No "Share chart" button (it uploads to Plotly's cloud), no logo, Chinese menus and dates.
+CONFIG = {"showSendToCloud": False, "displaylogo": False, "locale": "zh-CN", "responsive": True}
+CITY_COLOUR = "#b3261e"
+TARGET_COLOUR = "#1e7b34"
+BAR_COLOUR = "#1558b0"
+# Measures' colours, in display order; repeats after the third.
+MEASURE_COLOURS = ["#1558b0", "#e08a00", "#2a9d8f", "#7b3fa0"]
+DATE_HOVER = "%Y年%-m月%-d日"
+DATE_TICKS = "%Y-%m-%d"
+
+
+def figure_html(figure: go.Figure, *, div_id: str) -> SafeString:
+    """
+    The figure as a div and an inline script (no plotly.js, no URL), inside a
+    container of the figure's height: since plotly 6.8 the plot's wrapper is
+    ``height:100%``, which is nothing inside a container without a height.
+    """
+    inner = figure.to_html(
+        full_html=False, include_plotlyjs=False, config=CONFIG, div_id=div_id, validate=True
+    )
+    height = int(figure.layout.height or 400)
+    return format_html(
+        '<div class="chart" data-chart="{}" style="height:{}px">{}</div>',
+        div_id,
+        height,
+        mark_safe(inner),  # plotly's own output: our figure's JSON, escaped for a script by plotly
+    )
+
+
+def percent_text(fraction: Decimal | float | str) -> str:
+    """A target such as Decimal("0.95") as people read a rate: "95.0%" (through rules.rate_text)."""
+    exact = Fraction(str(fraction))
+    return rules.rate_text(exact.numerator, exact.denominator)
+
+
+def _layout(figure: go.Figure, *, title: str, height: int, **layout) -> go.Figure:
+    figure.update_layout(
+        template="none",  # plotly.js's plain defaults: no 8 kB theme in every page
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        font={"family": FONT, "size": 13, "color": "#1f2328"},
+        height=height,
+        margin={"l": 10, "r": 20, "t": 50, "b": 40, "autoexpand": True},
+        hoverlabel={"font": {"family": FONT}},
+        separators=".,",
+        **layout,
+    )
+    return figure
+
+
+def rate_bars(
+    *,
+    measure: str,
+    regions: pd.DataFrame,
+    city: tuple[int, int] | None,
+    target_rate: Decimal | float | None,
+    compact: bool = False,
+) -> go.Figure:
+    """
+    One measure's regions as horizontal bars of their rate, best at the top.
+
+    ``regions``: columns name, installed, households, rate (float, NaN where no
+    rate), in official order: ties keep that order. ``city``: the 合计 row's
+    (installed, households), drawn as a reference line with the target.
+    """
+    shown = regions[regions["rate"].notna()]
+    # A stable sort: equal rates keep the official order (as equal ranks do in the table).
+    shown = shown.sort_values("rate", ascending=False, kind="mergesort")
+    texts = [
+        rules.rate_text(installed, households)
+        for installed, households in zip(shown["installed"], shown["households"], strict=True)
+    ]
+    figure = go.Figure(
+        go.Bar(
+            x=shown["rate"].tolist(),
+            y=shown["name"].tolist(),
+            orientation="h",
+            marker={"color": BAR_COLOUR},
+            text=texts,
+            textposition="outside",
+            cliponaxis=False,
+            customdata=list(
+                zip(texts, shown["installed"].tolist(), shown["households"].tolist(), strict=True)
+            ),
+            hovertemplate=(
+                "%{y}<br>"
+                + _("Installation rate")
+                + " %{customdata[0]}<br>"
+                + _("Installed")
+                + " %{customdata[1]:,}<br>"
+                + _("Households")
+                + " %{customdata[2]:,}<extra></extra>"
+            ),
+            name=_("Installation rate"),
+        )
+    )
+    top = max([1.0, *shown["rate"].tolist()])
+    lines = []  # (x, label, colour, dash) of the reference lines
+    if city is not None and city[1] > 0:
+        city_label = _("City-wide %(rate)s") % {"rate": rules.rate_text(*city)}
+        lines.append((city[0] / city[1], city_label, CITY_COLOUR, "dash"))
+    if target_rate is not None:
+        target_label = _("Target %(rate)s") % {"rate": percent_text(target_rate)}
+        lines.append((float(target_rate), target_label, TARGET_COLOUR, "dot"))
+        top = max(top, float(target_rate))
+    lines.sort(key=lambda line: line[0])
+    for position, (x, label, colour, dash) in enumerate(lines):
+        # Labels above the plot, pointing away from each other so two close lines stay legible.
+        anchor = "center" if len(lines) == 1 else ("right" if position == 0 else "left")
+        figure.add_vline(
+            x=x,
+            line={"color": colour, "dash": dash, "width": 2},
+            annotation={
+                "text": label,
+                "font": {"color": colour},
+                "y": 1,
+                "yanchor": "bottom",
+                "xanchor": anchor,
+            },
+        )
+    height = (160 if compact else 200) + (20 if compact else 30) * max(len(shown), 1)
+    _layout(
+        figure,
+        title=_("%(measure)s: installation rate by region") % {"measure": measure},
+        height=height,
+        showlegend=False,
+        xaxis={"tickformat": ".0%", "range": [0, top * 1.15], "zeroline": True, "fixedrange": True},
+        yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
+        bargap=0.3,
+    )
+    figure.update_layout(margin={"t": 70})
+    return figure
+
+
+def new_installs_bars(*, new: pd.DataFrame) -> go.Figure:
+    """
+    New installs this week by region, one bar group per region (official
+    order), one bar per measure. ``new``: indexed by region name, one column
+    per measure label, Int64 with missing where there is no earlier week.
+    """
+    figure = go.Figure()
+    for position, measure in enumerate(new.columns):
+        values = [None if pd.isna(v) else int(v) for v in new[measure]]
+        figure.add_trace(
+            go.Bar(
+                x=new.index.tolist(),
+                y=values,
+                name=measure,
+                marker={"color": MEASURE_COLOURS[position % len(MEASURE_COLOURS)]},
+                hovertemplate="%{x}<br>" + measure + " %{y:,}<extra></extra>",
+            )
+        )
+    _layout(
+        figure,
+        title=_("New installs this week by region"),
+        height=380,
+        barmode="group",
+        legend={"orientation": "h", "y": -0.2},
+        yaxis={"tickformat": ",d", "automargin": True, "rangemode": "tozero"},
+        xaxis={"automargin": True, "fixedrange": True},
+    )
+    return figure
+
+
+def _date_axis(dates: list[datetime.date]) -> dict:
+    axis = {"type": "date", "tickformat": DATE_TICKS, "hoverformat": DATE_HOVER, "automargin": True}
+    if len(dates) <= 12:
+        # Few weeks: a tick on each report date, none on the days between.
+        axis["tickvals"] = [d.isoformat() for d in dates]
+    return axis
+
+
+def rate_trend(
+    *,
+    measure: str,
+    rates: pd.DataFrame,
+    totals: pd.DataFrame,
+    target_rate: Decimal | float | None,
+) -> go.Figure:
+    """
+    Every region's rate over the weeks (one line each; the legend toggles
+    them), the city-wide rate as a thicker line and the target as a reference.
+
+    ``rates``: columns week (date), name, installed, households, rate, regions
+    in official order. ``totals``: columns week, installed, households, rate.
+    """
+    figure = go.Figure()
+    for name, rows in rates.groupby("name", sort=False):
+        figure.add_trace(_rate_line(rows, name=name))
+    if not totals.empty:
+        figure.add_trace(
+            _rate_line(
+                totals,
+                name=str(layout.TOTAL_LABEL),
+                line={"color": CITY_COLOUR, "width": 4, "dash": "dash"},
+            )
+        )
+    if target_rate is not None:
+        figure.add_hline(
+            y=float(target_rate),
+            line={"color": TARGET_COLOUR, "dash": "dot", "width": 2},
+            annotation={
+                "text": _("Target %(rate)s") % {"rate": percent_text(target_rate)},
+                "font": {"color": TARGET_COLOUR},
+                "xanchor": "left",
+                "x": 0,
+            },
+        )
+    dates = sorted(set(rates["week"]) | set(totals["week"]))
+    _layout(
+        figure,
+        title=_("%(measure)s: installation rate by week") % {"measure": measure},
+        height=460,
+        xaxis=_date_axis(dates),
+        yaxis={"tickformat": ".0%", "rangemode": "tozero", "automargin": True},
+        legend={"title": {"text": _("Click a region to hide or show it")}},
+        hovermode="closest",
+    )
+    return figure
+
+
+def _rate_line(rows: pd.DataFrame, *, name: str, line: dict | None = None) -> go.Scatter:
+    rows = rows[rows["rate"].notna()].sort_values("week")
+    texts = [
+        rules.rate_text(i, h) for i, h in zip(rows["installed"], rows["households"], strict=True)
+    ]
+    return go.Scatter(
+        x=[d.isoformat() for d in rows["week"]],
+        y=rows["rate"].tolist(),
+        name=name,
+        mode="lines+markers",
+        line=line or {"width": 2},
+        customdata=texts,
+        hovertemplate="%{x}<br>" + name + " %{customdata}<extra></extra>",
+    )
+
+
+def region_rate_trend(*, region: str, rates: pd.DataFrame) -> go.Figure:
+    """
+    One region's rate per measure over the weeks. ``rates``: columns week,
+    measure (label), installed, households, rate; measures in display order.
+    """
+    figure = go.Figure()
+    for position, (measure, rows) in enumerate(rates.groupby("measure", sort=False)):
+        colour = MEASURE_COLOURS[position % len(MEASURE_COLOURS)]
+        figure.add_trace(_rate_line(rows, name=measure, line={"color": colour, "width": 2}))
+    _layout(
+        figure,
+        title=_("%(region)s: installation rate by week") % {"region": region},
+        height=380,
+        xaxis=_date_axis(sorted(set(rates["week"]))),
+        yaxis={"tickformat": ".0%", "rangemode": "tozero", "automargin": True},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure
+
+
+def region_rank_trend(*, region: str, ranks: pd.DataFrame, region_count: int) -> go.Figure:
+    """
+    One region's rank per measure over the weeks, first place at the top.
+    ``ranks``: columns week, measure (label), rank (Int64, missing where none).
+    """
+    figure = go.Figure()
+    for position, (measure, rows) in enumerate(ranks.groupby("measure", sort=False)):
+        rows = rows[rows["rank"].notna()].sort_values("week")
+        figure.add_trace(
+            go.Scatter(
+                x=[d.isoformat() for d in rows["week"]],
+                y=[int(r) for r in rows["rank"]],
+                name=measure,
+                mode="lines+markers",
+                line={"color": MEASURE_COLOURS[position % len(MEASURE_COLOURS)], "width": 2},
+                hovertemplate="%{x}<br>"
+                + measure
+                + " "
+                + _("rank %(rank)s") % {"rank": "%{y}"}
+                + "<extra></extra>",
+            )
+        )
+    _layout(
+        figure,
+        title=_("%(region)s: rank by week") % {"region": region},
+        height=380,
+        xaxis=_date_axis(sorted(set(ranks["week"]))),
+        yaxis={
+            "autorange": False,
+            "range": [max(region_count, 1) + 0.5, 0.5],
+            "dtick": 1,
+            "automargin": True,
+        },
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure
+
+
+# Assembly from the selectors' objects -------------------------------------------------
+
+
+def _names(regions: list[Region]) -> dict[int, str]:
+    return {r.pk: r.name for r in regions}
+
+
+def week_rate_bars(progress: WeekProgress, measure: Measure, *, compact: bool = False) -> go.Figure:
+    rows = progress.table[progress.table["measure"] == measure.pk]
+    names = _names(progress.regions)
+    order = {r.pk: position for position, r in enumerate(progress.regions)}
+    rows = rows[rows["region"].isin(order)].copy()
+    rows["order"] = rows["region"].map(order)
+    rows = rows.sort_values("order")
+    rows["name"] = rows["region"].map(names)
+    total = progress.total(measure)
+    city = None if total is None else (int(total["installed"]), int(total["households"]))
+    return rate_bars(
+        measure=str(measure),
+        regions=rows.loc[:, ["name", "installed", "households", "rate"]],
+        city=city,
+        target_rate=measure.target_rate,
+        compact=compact,
+    )
+
+
+def week_new_installs_bars(progress: WeekProgress) -> go.Figure:
+    new = pd.DataFrame(index=pd.Index([r.name for r in progress.regions], name="region"))
+    for measure in progress.measures:
+        new[str(measure)] = pd.array(
+            [
+                progress.records.get((r.pk, measure.pk), {}).get("new", pd.NA)
+                for r in progress.regions
+            ],
+            dtype="Int64",
+        )
+    return new_installs_bars(new=new)
+
+
+def history_rate_trend(history: ProgressHistory, measure: Measure) -> go.Figure:
+    names = _names(history.regions)
+    order = {r.pk: position for position, r in enumerate(history.regions)}
+    rows = history.table[
+        (history.table["measure"] == measure.pk) & history.table["region"].isin(order)
+    ].copy()
+    rows["order"] = rows["region"].map(order)
+    rows = rows.sort_values(["order", "week"], kind="mergesort")
+    rows["name"] = rows["region"].map(names)
+    totals = history.totals.reset_index()
+    totals = totals[totals["measure"] == measure.pk]
+    return rate_trend(
+        measure=str(measure),
+        rates=rows.loc[:, ["week", "name", "installed", "households", "rate"]],
+        totals=totals.loc[:, ["week", "installed", "households", "rate"]],
+        target_rate=measure.target_rate,
+    )
+
+
+def _region_rows(history: ProgressHistory, region: Region) -> pd.DataFrame:
+    labels = {m.pk: str(m) for m in history.measures}
+    order = {m.pk: position for position, m in enumerate(history.measures)}
+    rows = history.region_rows(region)
+    rows = rows[rows["measure"].isin(order)].copy()
+    rows["order"] = rows["measure"].map(order)
+    rows = rows.sort_values(["order", "week"], kind="mergesort")
+    rows["measure"] = rows["measure"].map(labels)
+    return rows
+
+
+def region_figures(history: ProgressHistory, region: Region) -> dict[str, go.Figure]:
+    rows = _region_rows(history, region)
+    return {
+        "rate": region_rate_trend(
+            region=region.name,
+            rates=rows.loc[:, ["week", "measure", "installed", "households", "rate"]],
+        ),
+        "rank": region_rank_trend(
+            region=region.name,
+            ranks=rows.loc[:, ["week", "measure", "rank"]],
+            region_count=len(history.regions),
+        ),
+    }
