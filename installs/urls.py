@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from installs.converters import IsoDateConverter
 from installs.views import exports, weeks
+from installs.views import workflow
 
 register_converter(IsoDateConverter, "date")
 
@@ -13,4 +14,17 @@ urlpatterns = [
     path("weeks/", weeks.week_pick, name="week_pick"),
     path("weeks/<date:date>/", weeks.week_detail, name="week_detail"),
     path("weeks/<date:date>/export.xlsx", exports.week_export, name="week_export"),
+    # The week's workflow (bureau staff), the bulk grid and the audit trail.
+    path("weeks/manage/", workflow.week_manage, name="week_manage"),
+    path("weeks/open/", workflow.week_open, name="week_open"),
+    path("weeks/<date:date>/status/", workflow.week_status, name="week_status"),
+    path("weeks/<date:date>/lock/", workflow.week_lock, name="week_lock"),
+    path("weeks/<date:date>/publish/", workflow.week_publish, name="week_publish"),
+    path("weeks/<date:date>/unlock/", workflow.week_unlock, name="week_unlock"),
+    path("weeks/<date:date>/unpublish/", workflow.week_unpublish, name="week_unpublish"),
+    path("weeks/<date:date>/grid/", workflow.week_grid, name="week_grid"),
+    path(
+        "weeks/<date:date>/audit/<slug:slug>/", workflow.audit_region_week, name="audit_region_week"
+    ),
+    path("audit/", workflow.audit_list, name="audit_list"),
 ]

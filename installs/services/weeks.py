@@ -1,0 +1,225 @@
+"""
+The week's workflow: open a week, lock it, publish it, and step back.
+
+    open ──lock──▶ locked ──publish──▶ published
+    open ◀─unlock── locked ◀─unpublish── published
+
+Only bureau staff move a week (a superuser counts as one); the command line
+may act without a user. Each step locks the Week row first (the figures
+service locks the same row, so a district save and a lock cannot interleave),
+records who and when on the week (state_changed_by/at) and leaves a history
+record with the reason. Stepping back needs a reason: it undoes something
+districts or leadership have already been told.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from installs.models import Week
+from installs.permissions import Role, user_role
+
+# A week is opened at most this many days ahead: a mistyped year is refused.
+MAX_DAYS_AHEAD = 14
+
+# The history table keeps reasons in a CharField(max_length=100).
+REASON_MAX_LENGTH = 100
+
+State = Week.State
+
+
+class WeekWorkflowError(Exception):
+    """A workflow step that cannot be taken; the message says why, in the user's language."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def week_open(
+    *,
+    date: datetime.date,
+    actor=None,
+    reason: str = "",
+    allow_other_weekday: bool = False,
+) -> Week:
+    """
+    Open a new week for entry, named by its report date.
+
+    Refused: a date that exists already, a date more than MAX_DAYS_AHEAD days
+    ahead, and (unless ``allow_other_weekday``) a date on another weekday than
+    the latest week's, because the bureau reports on a fixed weekday and a
+    different one is most often a slip; a holiday shift is allowed explicitly.
+    """
+    _check_actor(actor)
+    reason = _clean_reason(reason)
+    if date > timezone.localdate() + datetime.timedelta(days=MAX_DAYS_AHEAD):
+        raise WeekWorkflowError(
+            _("%(date)s is more than %(days)d days ahead: check the year and the month.")
+            % {"date": date.isoformat(), "days": MAX_DAYS_AHEAD},
+            code="too_far_ahead",
+        )
+    with transaction.atomic():
+        if Week.objects.filter(date=date).exists():
+            raise _exists(date)
+        latest = Week.objects.order_by("-date").first()
+        if (
+            latest is not None
+            and latest.date.weekday() != date.weekday()
+            and not allow_other_weekday
+        ):
+            raise WeekWorkflowError(
+                _(
+                    "%(date)s is a %(weekday)s, but the weeks so far are reported on "
+                    "%(usual)s (latest %(latest)s). Confirm the other weekday if it is meant."
+                )
+                % {
+                    "date": date.isoformat(),
+                    "weekday": weekday_name(date),
+                    "usual": weekday_name(latest.date),
+                    "latest": latest.date.isoformat(),
+                },
+                code="other_weekday",
+            )
+        week = Week(date=date, state=State.OPEN, state_changed_by=actor)
+        week.full_clean(validate_unique=False)
+        _set_history(week, actor, reason)
+        try:
+            # A savepoint: two people opening the same date at once meet the unique constraint.
+            with transaction.atomic():
+                week.save()
+        except IntegrityError:
+            raise _exists(date) from None
+    return week
+
+
+def week_lock(*, week: Week, actor, reason: str = "") -> Week:
+    """Close entry for district staff; bureau corrections stay possible (and audited)."""
+    return _transition(
+        week=week, actor=actor, reason=reason, source=State.OPEN, target=State.LOCKED
+    )
+
+
+def week_publish(*, week: Week, actor, reason: str = "") -> Week:
+    """
+    Make a locked week the one leadership see. An open week must be locked
+    first, so that the figures stand still while the bureau checks them.
+    """
+    return _transition(
+        week=week, actor=actor, reason=reason, source=State.LOCKED, target=State.PUBLISHED
+    )
+
+
+def week_unlock(*, week: Week, actor, reason: str) -> Week:
+    """Let district staff edit a locked week again (a reason is required)."""
+    return _transition(
+        week=week,
+        actor=actor,
+        reason=reason,
+        source=State.LOCKED,
+        target=State.OPEN,
+        reason_required=True,
+    )
+
+
+def week_unpublish(*, week: Week, actor, reason: str) -> Week:
+    """Withdraw a published week back to locked (a reason is required)."""
+    return _transition(
+        week=week,
+        actor=actor,
+        reason=reason,
+        source=State.PUBLISHED,
+        target=State.LOCKED,
+        reason_required=True,
+    )
+
+
+def next_week_date(latest: Week | None, *, today: datetime.date | None = None) -> datetime.date:
+    """The date proposed for a new week: the latest week's plus 7 days, or today."""
+    if latest is None:
+        return today or timezone.localdate()
+    return latest.date + datetime.timedelta(days=7)
+
+
+def weekday_name(date: datetime.date) -> str:
+    return str(WEEKDAYS[date.weekday()])
+
+
+WEEKDAYS = (
+    gettext_lazy("Monday"),
+    gettext_lazy("Tuesday"),
+    gettext_lazy("Wednesday"),
+    gettext_lazy("Thursday"),
+    gettext_lazy("Friday"),
+    gettext_lazy("Saturday"),
+    gettext_lazy("Sunday"),
+)
+
+
+def _transition(
+    *,
+    week: Week,
+    actor,
+    reason: str,
+    source: str,
+    target: str,
+    reason_required: bool = False,
+) -> Week:
+    _check_actor(actor)
+    reason = _clean_reason(reason)
+    if reason_required and not reason:
+        raise WeekWorkflowError(_("Give a reason for this step."), code="reason_required")
+    with transaction.atomic():
+        # The state is read under the row lock: two bureau clicks cannot both pass the check.
+        locked = Week.objects.select_for_update().get(pk=week.pk)
+        if locked.state != source:
+            raise WeekWorkflowError(
+                _("The week of %(date)s is %(state)s now; this step needs it %(needed)s.")
+                % {
+                    "date": locked.date.isoformat(),
+                    "state": locked.get_state_display(),
+                    "needed": State(source).label,
+                },
+                code="wrong_state",
+            )
+        locked.state = target
+        locked.state_changed_by = actor
+        locked.full_clean(validate_unique=False)
+        _set_history(locked, actor, reason)
+        locked.save()
+    return locked
+
+
+def _check_actor(actor) -> None:
+    """Bureau staff only; None is the command line (an operator on the server)."""
+    if actor is not None and user_role(actor) != Role.BUREAU:
+        raise PermissionDenied
+
+
+def _clean_reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if len(reason) > REASON_MAX_LENGTH:
+        raise WeekWorkflowError(
+            _("The reason is too long: at most %(max)d characters.") % {"max": REASON_MAX_LENGTH},
+            code="reason_too_long",
+        )
+    return reason
+
+
+def _set_history(week: Week, actor, reason: str) -> None:
+    # Named explicitly: the command line has no request for the history middleware.
+    week._history_user = actor
+    week._change_reason = reason
+
+
+def _exists(date: datetime.date) -> WeekWorkflowError:
+    return WeekWorkflowError(
+        _("The week of %(date)s exists already.") % {"date": date.isoformat()}, code="exists"
+    )

@@ -1,0 +1,422 @@
+"""
+The week's workflow for bureau staff: open a week, watch who reported (填报情况),
+lock and publish it; the bulk grid; and the audit trail pages.
+
+Who may see what:
+- week management, state changes and the grid: bureau staff only;
+- the 填报情况 panel: bureau staff, and leadership read-only (no buttons);
+- the audit trail: bureau staff and leadership everything (read-only roles may
+  read who changed what); district staff only their own region's figures.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from installs import audit, grid, reporting, selectors
+from installs.models import Region, Snapshot, Week
+from installs.permissions import Role, any_role_required, role_required, user_role
+from installs.services import weeks as week_services
+from installs.services.figures import FiguresConflict, FiguresRejected, figures_save
+
+AUDIT_PAGE_SIZE = 50
+
+# history_change_reason holds 100 characters, and the source label ("批量填报: ") comes first.
+GRID_REASON_MAX_LENGTH = 80
+
+
+class WeekOpenForm(forms.Form):
+    date = forms.DateField(
+        label=gettext_lazy("Report date"),
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    allow_other_weekday = forms.BooleanField(
+        label=gettext_lazy("Open it even if it is not the usual weekday (e.g. a holiday shift)"),
+        required=False,
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        required=False,
+        max_length=week_services.REASON_MAX_LENGTH,
+    )
+
+
+class AuditFilterForm(forms.Form):
+    week = forms.ModelChoiceField(
+        label=gettext_lazy("Week"),
+        queryset=Week.objects.order_by("-date"),
+        to_field_name="date",
+        required=False,
+        empty_label=gettext_lazy("All weeks"),
+    )
+    region = forms.ModelChoiceField(
+        label=gettext_lazy("Region"),
+        queryset=Region.objects.order_by("order", "name"),
+        to_field_name="slug",
+        required=False,
+        empty_label=gettext_lazy("All regions"),
+    )
+    user = forms.ChoiceField(label=gettext_lazy("Changed by"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.users = {u.username: u for u in audit.audit_users()}
+        self.fields["user"].choices = [("", _("Everybody"))] + [
+            (name, user.get_full_name() or name) for name, user in self.users.items()
+        ]
+        self.fields["week"].label_from_instance = lambda week: week.date.isoformat()
+
+
+def _get_week_or_404(date: datetime.date) -> Week:
+    week = selectors.week_for_date(date)
+    if week is None:
+        raise Http404
+    return week
+
+
+# Week management.
+
+
+@role_required(Role.BUREAU)
+def week_manage(request: HttpRequest) -> HttpResponse:
+    """Every week with its state and reporting count, and the form that opens the next one."""
+    latest = selectors.latest_week()
+    form = WeekOpenForm(initial={"date": week_services.next_week_date(latest)})
+    return _render_manage(request, form)
+
+
+def _render_manage(request: HttpRequest, form: WeekOpenForm, status: int = 200) -> HttpResponse:
+    reported = dict(
+        Snapshot.objects.filter(region__active=True)
+        .values("week")
+        .annotate(regions=Count("region", distinct=True))
+        .values_list("week", "regions")
+    )
+    region_count = Region.objects.filter(active=True).count()
+    rows = [{"week": week, "reported": reported.get(week.pk, 0)} for week in selectors.week_list()]
+    return render(
+        request,
+        "installs/week_manage.html",
+        {"form": form, "rows": rows, "region_count": region_count},
+        status=status,
+    )
+
+
+@require_POST
+@role_required(Role.BUREAU)
+def week_open(request: HttpRequest) -> HttpResponse:
+    form = WeekOpenForm(request.POST)
+    if form.is_valid():
+        try:
+            week = week_services.week_open(
+                date=form.cleaned_data["date"],
+                actor=request.user,
+                allow_other_weekday=form.cleaned_data["allow_other_weekday"],
+            )
+        except week_services.WeekWorkflowError as error:
+            form.add_error("date", error.message)
+        else:
+            messages.success(
+                request,
+                _("The week of %(date)s is open: districts can report now.")
+                % {"date": week.date.isoformat()},
+            )
+            return redirect("installs:week_status", date=week.date)
+    return _render_manage(request, form)
+
+
+@role_required(Role.BUREAU, Role.LEADER)
+def week_status(request: HttpRequest, date: datetime.date) -> HttpResponse:
+    """The 填报情况 panel of one week, with its state and (for bureau staff) the next steps."""
+    week = _get_week_or_404(date)
+    state_changes = audit.audit_entries(audit.audit_queryset(week=week, include_figures=False))
+    return render(
+        request,
+        "installs/week_status.html",
+        {
+            "week": week,
+            "reporting": reporting.week_reporting(week),
+            "state_changes": state_changes,
+            "can_manage": user_role(request.user) == Role.BUREAU,
+            "steps": _steps_for(week),
+        },
+    )
+
+
+def _steps_for(week: Week) -> list[dict]:
+    """The buttons the status page offers in the week's state; stepping back needs a reason."""
+    state = Week.State
+    steps = {
+        state.OPEN: [("installs:week_lock", _("Lock the week"), False, "primary")],
+        state.LOCKED: [
+            ("installs:week_publish", _("Publish the week"), False, "primary"),
+            ("installs:week_unlock", _("Unlock for districts"), True, ""),
+        ],
+        state.PUBLISHED: [("installs:week_unpublish", _("Withdraw publication"), True, "")],
+    }[week.state]
+    return [
+        {"url": url, "label": label, "reason_required": needs, "style": style}
+        for url, label, needs, style in steps
+    ]
+
+
+def _step(request: HttpRequest, date: datetime.date, service, done: str) -> HttpResponse:
+    week = _get_week_or_404(date)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else request.POST.get("reason", "")
+    try:
+        week = service(week=week, actor=request.user, reason=reason)
+    except week_services.WeekWorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done % {"date": week.date.isoformat()})
+    return redirect("installs:week_status", date=week.date)
+
+
+@require_POST
+@role_required(Role.BUREAU)
+def week_lock(request: HttpRequest, date: datetime.date) -> HttpResponse:
+    return _step(
+        request,
+        date,
+        week_services.week_lock,
+        _("The week of %(date)s is locked: districts can no longer change it."),
+    )
+
+
+@require_POST
+@role_required(Role.BUREAU)
+def week_publish(request: HttpRequest, date: datetime.date) -> HttpResponse:
+    return _step(
+        request,
+        date,
+        week_services.week_publish,
+        _("The week of %(date)s is published: leadership see it now."),
+    )
+
+
+@require_POST
+@role_required(Role.BUREAU)
+def week_unlock(request: HttpRequest, date: datetime.date) -> HttpResponse:
+    return _step(
+        request,
+        date,
+        week_services.week_unlock,
+        _("The week of %(date)s is open again for districts."),
+    )
+
+
+@require_POST
+@role_required(Role.BUREAU)
+def week_unpublish(request: HttpRequest, date: datetime.date) -> HttpResponse:
+    return _step(
+        request,
+        date,
+        week_services.week_unpublish,
+        _("The publication of the week of %(date)s is withdrawn; the week is locked."),
+    )
+
+
+# The bulk grid.
+
+
+@role_required(Role.BUREAU)
+def week_grid(request: HttpRequest, date: datetime.date) -> HttpResponse:
+    """
+    Every active region × measure of the week, typed or pasted; saved all or
+    nothing through figures_save, like the entry form.
+    """
+    week = _get_week_or_404(date)
+    rows = grid.grid_rows(week)
+    if request.method != "POST":
+        return _render_grid(request, week, rows)
+
+    grid.read_submission(rows, request.POST)
+    form = {
+        "reason": " ".join(request.POST.get("reason", "").split()),
+        "confirmed": request.POST.get("confirmed") == "on",
+        "paste": request.POST.get("paste", ""),
+    }
+    if len(form["reason"]) > GRID_REASON_MAX_LENGTH:
+        form["reason_error"] = _("The reason is too long: at most %(max)d characters.") % {
+            "max": GRID_REASON_MAX_LENGTH
+        }
+        return _render_grid(request, week, rows, form)
+    if form["paste"].strip():
+        # Without JavaScript (or when "fill in" was not pressed) the server reads the paste.
+        measure_count = len(rows[0].cells) if rows else 0
+        pasted = grid.parse_paste(
+            form["paste"], regions=[row.region for row in rows], measure_count=measure_count
+        )
+        if pasted.errors:
+            form["paste_errors"] = pasted.errors
+            return _render_grid(request, week, rows, form)
+        grid.apply_paste(rows, pasted)
+        form["paste"] = ""  # now in the inputs: a second submission must not paste again
+    figures = grid.figure_inputs(rows)
+    if any(row.errors for row in rows):
+        return _render_grid(request, week, rows, form)
+    if not figures:
+        messages.info(request, _("Nothing to save: no region was typed, pasted or ticked."))
+        return _render_grid(request, week, rows, form)
+    if (
+        week.state != Week.State.OPEN
+        and not form["reason"]
+        and grid.changes_stored(rows, figures, week)
+    ):
+        form["reason_error"] = _(
+            "This week is %(state)s: a correction needs a reason, for the audit trail."
+        ) % {"state": week.get_state_display()}
+        return _render_grid(request, week, rows, form)
+    try:
+        saved = figures_save(
+            week=week,
+            figures=figures,
+            actor=request.user,
+            reason=form["reason"],
+            source="grid",
+            confirmed=form["confirmed"],
+        )
+    except FiguresRejected as rejected:
+        _place_grid_problems(rows, rejected.problems)
+        return _render_grid(request, week, rows, form)
+    except FiguresConflict as conflict:
+        _place_grid_conflicts(rows, conflict)
+        messages.warning(
+            request,
+            _(
+                "Someone else saved some of these figures since you opened the grid. Their "
+                "figures are shown beside your input, which is kept. Check and save again."
+            ),
+        )
+        return _render_grid(request, week, rows, form, status=409)
+    if saved:
+        regions = {snapshot.region_id for snapshot in saved}
+        messages.success(
+            request,
+            _("Saved %(count)d figure(s) of %(regions)d region(s) for the week of %(date)s.")
+            % {"count": len(saved), "regions": len(regions), "date": week.date.isoformat()},
+        )
+    else:
+        messages.info(request, _("Nothing changed: the figures were already saved."))
+    return redirect("installs:week_grid", date=week.date)
+
+
+def _place_grid_problems(rows: list[grid.GridRow], problems) -> None:
+    cells = {(row.region.pk, c.measure.pk): (row, c) for row in rows for c in row.cells}
+    for problem in problems:
+        row, cell = cells[(problem.region.pk, problem.measure.pk)]
+        if problem.blocking:
+            cell.errors.setdefault(problem.field, []).append(problem.message)
+            row.errors.append(problem.message)
+        else:
+            cell.warnings.setdefault(problem.field, []).append(problem.message)
+
+
+def _place_grid_conflicts(rows: list[grid.GridRow], conflict: FiguresConflict) -> None:
+    """Show the newer figures beside the typed ones; the next save is based on them."""
+    cells = {(row.region.pk, c.measure.pk): c for row in rows for c in row.cells}
+    for pair, snapshot in conflict.current.items():
+        cell = cells[pair]
+        cell.conflict = True
+        cell.newer = snapshot
+        cell.version = None if snapshot is None else snapshot.version
+
+
+def _render_grid(
+    request: HttpRequest,
+    week: Week,
+    rows: list[grid.GridRow],
+    form: dict | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    form = form or {"reason": "", "confirmed": False, "paste": ""}
+    measures = [cell.measure for cell in rows[0].cells] if rows else []
+    warnings = any(c.warnings for row in rows for c in row.cells)
+    errors = [(row.region, message) for row in rows for message in row.errors]
+    return render(
+        request,
+        "installs/grid.html",
+        {
+            "week": week,
+            "rows": rows,
+            "measures": measures,
+            "form": form,
+            "errors": errors,
+            "has_warnings": warnings,
+            "reason_max_length": GRID_REASON_MAX_LENGTH,
+            "paste_config": {
+                "regions": [
+                    {"slug": row.region.slug, "keys": grid.region_keys(row.region)} for row in rows
+                ],
+                "measures": [m.slug for m in measures],
+                "pairWidth": grid.PAIR_WIDTH,
+                "officialWidth": grid.OFFICIAL_WIDTH,
+                "totals": sorted(grid.TOTAL_NAMES),
+                "messages": grid.paste_messages(),
+            },
+        },
+        status=status,
+    )
+
+
+# The audit trail.
+
+
+@any_role_required
+def audit_region_week(request: HttpRequest, date: datetime.date, slug: str) -> HttpResponse:
+    """Every change of every figure of one region in one week, with the week's state changes."""
+    week = _get_week_or_404(date)
+    region = get_object_or_404(Region, slug=slug)
+    if user_role(request.user) == Role.DISTRICT and request.user.profile.region_id != region.pk:
+        raise PermissionDenied
+    entries = audit.audit_entries(
+        audit.audit_queryset(week=week, region=region, include_weeks=True)
+    )
+    return render(
+        request,
+        "installs/audit_region_week.html",
+        {"week": week, "region": region, "entries": entries},
+    )
+
+
+@any_role_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """The whole trail, newest first; district staff see only their own region's figures."""
+    form = AuditFilterForm(request.GET or None)
+    chosen = form.cleaned_data if form.is_valid() else {}
+    region = chosen.get("region")
+    own_region = None
+    if user_role(request.user) == Role.DISTRICT:
+        own_region = region = request.user.profile.region
+    rows = audit.audit_queryset(
+        week=chosen.get("week"),
+        region=region,
+        user=form.users.get(chosen.get("user") or ""),
+    )
+    page = Paginator(rows, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "installs/audit_list.html",
+        {
+            "form": form,
+            "page": page,
+            "entries": audit.audit_entries(page.object_list),
+            "own_region": own_region,
+        },
+    )

@@ -1,0 +1,252 @@
+"""The week's workflow: open → locked → published and back, by bureau staff only, each step audited."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+
+from installs.models import Week
+from installs.services.weeks import (
+    WeekWorkflowError,
+    next_week_date,
+    week_lock,
+    week_open,
+    week_publish,
+    week_unlock,
+    week_unpublish,
+)
+from tests.factories import make_region, make_user, make_week
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = datetime.date(2022, 11, 28)
+
+
+@pytest.fixture
+def bureau():
+    return make_user("bureau", "bureau")
+
+
+@pytest.fixture
+def leader():
+    return make_user("leader", "leader")
+
+
+@pytest.fixture
+def district():
+    return make_user("qinyang", "district", make_region("沁阳市", "qinyang"))
+
+
+def last_history(week: Week):
+    return week.history.order_by("-history_date", "-history_id").first()
+
+
+# The service.
+
+
+def test_it_opens_a_week_and_records_who(bureau):
+    week = week_open(date=MONDAY, actor=bureau)
+    assert (week.state, week.state_changed_by) == (Week.State.OPEN, bureau)
+    assert last_history(week).history_user == bureau
+
+
+def test_it_refuses_a_week_that_exists(bureau):
+    make_week(MONDAY)
+    with pytest.raises(WeekWorkflowError) as error:
+        week_open(date=MONDAY, actor=bureau)
+    assert error.value.code == "exists"
+
+
+def test_it_refuses_another_weekday_unless_allowed(bureau):
+    make_week(MONDAY)
+    tuesday = MONDAY + datetime.timedelta(days=8)
+    with pytest.raises(WeekWorkflowError) as error:
+        week_open(date=tuesday, actor=bureau)
+    assert error.value.code == "other_weekday"
+    assert not Week.objects.filter(date=tuesday).exists()
+    assert week_open(date=tuesday, actor=bureau, allow_other_weekday=True).date == tuesday
+
+
+def test_it_refuses_a_date_far_ahead(bureau):
+    far = timezone.localdate() + datetime.timedelta(days=30)
+    with pytest.raises(WeekWorkflowError) as error:
+        week_open(date=far, actor=bureau)
+    assert error.value.code == "too_far_ahead"
+
+
+def test_it_proposes_the_latest_week_plus_seven_days():
+    assert next_week_date(make_week(MONDAY)) == MONDAY + datetime.timedelta(days=7)
+
+
+def test_it_locks_then_publishes(bureau):
+    week = make_week(MONDAY)
+    week = week_lock(week=week, actor=bureau)
+    assert week.state == Week.State.LOCKED
+    week = week_publish(week=week, actor=bureau, reason="周例会通过")
+    week.refresh_from_db()
+    assert (week.state, week.state_changed_by) == (Week.State.PUBLISHED, bureau)
+    assert last_history(week).history_change_reason == "周例会通过"
+
+
+def test_it_refuses_to_publish_an_open_week(bureau):
+    week = make_week(MONDAY)
+    with pytest.raises(WeekWorkflowError) as error:
+        week_publish(week=week, actor=bureau)
+    assert error.value.code == "wrong_state"
+    week.refresh_from_db()
+    assert week.state == Week.State.OPEN
+
+
+def test_it_reads_the_state_under_the_lock_not_from_the_caller(bureau):
+    week = make_week(MONDAY)
+    stale = Week.objects.get(pk=week.pk)
+    week_lock(week=week, actor=bureau)
+    with pytest.raises(WeekWorkflowError):
+        week_lock(week=stale, actor=bureau)  # the caller's copy still says open
+    assert week.history.count() == 2  # created, locked: the second lock left nothing
+
+
+def test_it_needs_a_reason_to_unlock(bureau):
+    week = make_week(MONDAY, state=Week.State.LOCKED)
+    with pytest.raises(WeekWorkflowError) as error:
+        week_unlock(week=week, actor=bureau, reason="  ")
+    assert error.value.code == "reason_required"
+    week.refresh_from_db()
+    assert week.state == Week.State.LOCKED
+
+
+def test_it_unlocks_and_unpublishes_with_a_reason(bureau):
+    week = make_week(MONDAY, state=Week.State.PUBLISHED)
+    week = week_unpublish(week=week, actor=bureau, reason="温县数据有误")
+    assert week.state == Week.State.LOCKED
+    week = week_unlock(week=week, actor=bureau, reason="温县重新填报")
+    assert week.state == Week.State.OPEN
+    assert last_history(week).history_change_reason == "温县重新填报"
+
+
+def test_it_refuses_a_too_long_reason(bureau):
+    week = make_week(MONDAY, state=Week.State.LOCKED)
+    with pytest.raises(WeekWorkflowError) as error:
+        week_unlock(week=week, actor=bureau, reason="长" * 101)
+    assert error.value.code == "reason_too_long"
+
+
+@pytest.mark.parametrize("who", ["leader", "district"])
+def test_it_refuses_other_roles_in_the_service(who, request):
+    user = request.getfixturevalue(who)
+    week = make_week(MONDAY)
+    with pytest.raises(PermissionDenied):
+        week_lock(week=week, actor=user)
+    with pytest.raises(PermissionDenied):
+        week_open(date=MONDAY + datetime.timedelta(days=7), actor=user)
+    week.refresh_from_db()
+    assert week.state == Week.State.OPEN
+    assert Week.objects.count() == 1
+
+
+# The views: POST only, bureau only, nothing changes after a refusal.
+
+STEPS = [
+    ("installs:week_lock", Week.State.OPEN, Week.State.LOCKED),
+    ("installs:week_publish", Week.State.LOCKED, Week.State.PUBLISHED),
+    ("installs:week_unlock", Week.State.LOCKED, Week.State.OPEN),
+    ("installs:week_unpublish", Week.State.PUBLISHED, Week.State.LOCKED),
+]
+
+
+@pytest.mark.parametrize(("name", "before", "after"), STEPS)
+def test_it_takes_each_step_for_bureau_staff(client, bureau, name, before, after):
+    week = make_week(MONDAY, state=before)
+    client.force_login(bureau)
+    response = client.post(reverse(name, args=[MONDAY]), {"reason": "复核"})
+    assert response.status_code == 302
+    week.refresh_from_db()
+    assert (week.state, week.state_changed_by) == (after, bureau)
+    assert last_history(week).history_user == bureau
+
+
+@pytest.mark.parametrize(("name", "before", "after"), STEPS)
+@pytest.mark.parametrize("who", ["leader", "district"])
+def test_it_refuses_each_step_to_other_roles(client, request, who, name, before, after):
+    week = make_week(MONDAY, state=before)
+    client.force_login(request.getfixturevalue(who))
+    response = client.post(reverse(name, args=[MONDAY]), {"reason": "复核"})
+    assert response.status_code == 403
+    week.refresh_from_db()
+    assert week.state == before
+    assert week.history.count() == 1
+
+
+@pytest.mark.parametrize(("name", "before", "after"), STEPS)
+def test_it_sends_anonymous_users_to_login(client, name, before, after):
+    week = make_week(MONDAY, state=before)
+    response = client.post(reverse(name, args=[MONDAY]), {"reason": "复核"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    week.refresh_from_db()
+    assert week.state == before
+
+
+def test_it_refuses_a_step_by_get(client, bureau):
+    week = make_week(MONDAY)
+    client.force_login(bureau)
+    assert client.get(reverse("installs:week_lock", args=[MONDAY])).status_code == 405
+    week.refresh_from_db()
+    assert week.state == Week.State.OPEN
+
+
+def test_it_refuses_a_step_without_the_csrf_token(bureau):
+    from django.test import Client
+
+    week = make_week(MONDAY)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(bureau)
+    response = client.post(reverse("installs:week_lock", args=[MONDAY]))
+    assert response.status_code == 403
+    week.refresh_from_db()
+    assert week.state == Week.State.OPEN
+
+
+def test_it_explains_a_step_that_does_not_apply(client, bureau):
+    make_week(MONDAY)
+    client.force_login(bureau)
+    response = client.post(reverse("installs:week_publish", args=[MONDAY]), follow=True)
+    assert "现在是" in response.content.decode()
+    assert Week.objects.get().state == Week.State.OPEN
+
+
+def test_it_opens_a_week_from_the_page(client, bureau):
+    make_week(MONDAY)
+    client.force_login(bureau)
+    new = MONDAY + datetime.timedelta(days=7)
+    response = client.post(reverse("installs:week_open"), {"date": new.isoformat()})
+    assert response.status_code == 302
+    assert Week.objects.get(date=new).state_changed_by == bureau
+
+
+def test_it_shows_why_a_week_was_not_opened(client, bureau):
+    make_week(MONDAY)
+    client.force_login(bureau)
+    response = client.post(reverse("installs:week_open"), {"date": MONDAY.isoformat()})
+    assert response.status_code == 200
+    assert "已存在" in response.content.decode()
+    assert Week.objects.count() == 1
+
+
+@pytest.mark.parametrize("who", ["leader", "district"])
+def test_it_refuses_opening_to_other_roles(client, request, who):
+    client.force_login(request.getfixturevalue(who))
+    response = client.post(reverse("installs:week_open"), {"date": MONDAY.isoformat()})
+    assert response.status_code == 403
+    assert not Week.objects.exists()
+
+
+def test_it_proposes_the_next_date_on_the_manage_page(client, bureau):
+    make_week(MONDAY)
+    client.force_login(bureau)
+    response = client.get(reverse("installs:week_manage"))
+    assert 'value="2022-12-05"' in response.content.decode()
