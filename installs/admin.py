@@ -1,4 +1,8 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from installs.models import ApiToken, Measure, Profile, Region, Snapshot, Week
@@ -51,3 +55,51 @@ class ProfileAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "active", "created_at", "last_used_at"]
     readonly_fields = ["created_at", "last_used_at"]
+
+
+class ProfileInlineForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = ["role", "region"]
+
+    def clean(self):
+        cleaned = super().clean()
+        role, region = cleaned.get("role"), cleaned.get("region")
+        if role == Profile.Role.DISTRICT and region is None:
+            self.add_error("region", _("District staff need the region they report for."))
+        if role and role != Profile.Role.DISTRICT and region is not None:
+            self.add_error("region", _("Only district staff have a region."))
+        return cleaned
+
+
+class ProfileInline(admin.StackedInline):
+    """The account's role, edited on the user's page: the admin's twin of manage.py add_user."""
+
+    model = Profile
+    form = ProfileInlineForm
+    can_delete = False
+    max_num = 1
+    verbose_name = _("role")
+    verbose_name_plural = _("role")
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithRoleAdmin(UserAdmin):
+    inlines = [ProfileInline]
+    list_display = ["username", "get_full_name", "role", "region", "is_active", "last_login"]
+    list_select_related = ["profile", "profile__region"]
+    list_filter = ["profile__role", "profile__region", "is_active", "is_superuser"]
+
+    @admin.display(description=_("role"), ordering="profile__role")
+    def role(self, user) -> str:
+        profile = getattr(user, "profile", None)
+        return profile.get_role_display() if profile else ""
+
+    @admin.display(description=_("region"), ordering="profile__region__order")
+    def region(self, user) -> str:
+        profile = getattr(user, "profile", None)
+        return profile.region.name if profile and profile.region else ""

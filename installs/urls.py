@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from installs.converters import IsoDateConverter
 from installs.views import exports, weeks
-from installs.views import workflow
+from installs.views import entry, workflow
 
 register_converter(IsoDateConverter, "date")
 
@@ -14,6 +14,10 @@ urlpatterns = [
     path("weeks/", weeks.week_pick, name="week_pick"),
     path("weeks/<date:date>/", weeks.week_detail, name="week_detail"),
     path("weeks/<date:date>/export.xlsx", exports.week_export, name="week_export"),
+    # Weekly entry: a district's own region, bureau staff any region.
+    path("entry/", entry.entry_current, name="entry_current"),
+    path("weeks/<date:date>/entry/", entry.entry_start, name="entry"),
+    path("weeks/<date:date>/entry/<slug:slug>/", entry.entry_region, name="entry_region"),
     # The week's workflow (bureau staff), the bulk grid and the audit trail.
     path("weeks/manage/", workflow.week_manage, name="week_manage"),
     path("weeks/open/", workflow.week_open, name="week_open"),
