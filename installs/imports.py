@@ -179,7 +179,7 @@ def open_upload(data: bytes):
             )
         )
     if not data.startswith(ZIP_SIGNATURE):
-        raise UploadRejected(_not_xlsx_message())
+        raise UploadRejected(not_xlsx_message())
     _check_zip(data)
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
@@ -200,7 +200,7 @@ def _check_zip(data: bytes) -> None:
         raise UploadRejected(_too_large_message())
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         # A .docx, .pptx or any other zip: not a workbook.
-        raise UploadRejected(_not_xlsx_message())
+        raise UploadRejected(not_xlsx_message())
     total = 0
     for entry in entries:
         total += entry.file_size
@@ -216,7 +216,7 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):g}"
 
 
-def _not_xlsx_message() -> str:
+def not_xlsx_message() -> str:
     return _("This is not an Excel .xlsx workbook. Please upload the table saved as .xlsx.")
 
 

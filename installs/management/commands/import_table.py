@@ -1,0 +1,105 @@
+"""Import a weekly table in the official layout from an .xlsx file (a thin wrapper over the service)."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from installs import imports
+from installs.permissions import Role, user_role
+from installs.services.figures import FiguresConflict
+from installs.services.imports import ImportRefused, import_preview, payload_figures, table_import
+
+
+def _date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--week must be a date like 2022-11-28, not {value!r}") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a weekly progress table (.xlsx, official layout). The week comes from "
+        "--week or from the date line above the table, and is opened if it does not exist. "
+        "Any error: nothing is written. Warnings are printed and do not stop the import."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="the .xlsx file")
+        parser.add_argument("--week", type=_date, help="the week's report date, YYYY-MM-DD")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="read and check only; write nothing"
+        )
+        parser.add_argument(
+            "--user",
+            help="the bureau account the audit trail names (default: the first superuser)",
+        )
+
+    def handle(self, *args, path: str, week, dry_run: bool, user: str | None, **options):
+        actor = self._actor(user)
+        file = Path(path)
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            raise CommandError(f"{path}: {error.strerror}") from None
+        try:
+            parsed = imports.read_week_table(data, file_name=file.name)
+        except imports.UploadRejected as rejected:
+            raise CommandError(rejected.message) from None
+        preview = import_preview(parsed=parsed, week=week, actor=actor)
+        self.stdout.write(
+            f"{file.name} · {parsed.sheet} → {preview.week_date or '?'}"
+            f"{'' if preview.week else ' (new week)'}: "
+            f"{preview.count('added')} new, {preview.count('changed')} changed, "
+            f"{preview.count('unchanged')} unchanged"
+        )
+        for change in preview.changes:
+            if change.kind == "changed":
+                self.stdout.write(
+                    f"  {change.region.name} {change.measure}: "
+                    f"{change.old[0]}/{change.old[1]} → {change.new[0]}/{change.new[1]}"
+                )
+        for warning in preview.warnings:
+            self.stdout.write(self.style.WARNING(f"warning: {warning}"))
+        if preview.errors:
+            for error in preview.errors:
+                self.stderr.write(self.style.ERROR(str(error)))
+            raise CommandError(f"{len(preview.errors)} error(s): nothing was written")
+        if dry_run:
+            self.stdout.write("Dry run: nothing was written.")
+            return
+        week_date, file_name, figures = payload_figures(preview.payload())
+        try:
+            result = table_import(
+                week_date=week_date, figures=figures, actor=actor, file_name=file_name
+            )
+        except FiguresConflict:
+            raise CommandError(
+                "figures changed while importing: nothing was written; run it again"
+            ) from None
+        except ImportRefused as refused:
+            raise CommandError(str(refused)) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported into {result.week.date}: {len(result.saved)} figure(s) written"
+                f"{' (week opened)' if result.created else ''}."
+            )
+        )
+
+    def _actor(self, username: str | None):
+        User = get_user_model()
+        if username:
+            actor = User.objects.filter(username=username, is_active=True).first()
+            if actor is None:
+                raise CommandError(f"no active user {username!r}")
+        else:
+            actor = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+            if actor is None:
+                raise CommandError("no superuser: name a bureau account with --user")
+        if user_role(actor) != Role.BUREAU:
+            raise CommandError(f"{actor.username} is not bureau staff: only the bureau imports")
+        return actor
