@@ -173,7 +173,8 @@ def _figure_rows(*, week, region, user) -> QuerySet:
         a_state=Value(None, output_field=CharField()),
         a_old_state=Value(None, output_field=CharField()),
     )
-    return rows.values(*COLUMNS)
+    # The history models order by date; a part of a UNION may not be ordered.
+    return rows.order_by().values(*COLUMNS)
 
 
 def _week_rows(*, week, user) -> QuerySet:
@@ -205,7 +206,8 @@ def _week_rows(*, week, user) -> QuerySet:
         a_state=F("state"),
         a_old_state=Subquery(before.values("state")[:1], output_field=CharField()),
     )
-    return rows.values(*COLUMNS)
+    # The history models order by date; a part of a UNION may not be ordered.
+    return rows.order_by().values(*COLUMNS)
 
 
 def audit_entries(rows) -> list[AuditEntry]:
