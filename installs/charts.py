@@ -65,18 +65,78 @@ def percent_text(fraction: Decimal | float | str) -> str:
     return rules.rate_text(exact.numerator, exact.denominator)
 
 
-def _layout(figure: go.Figure, *, title: str, height: int, **layout) -> go.Figure:
-    figure.update_layout(
-        template="none",  # plotly.js's plain defaults: no 8 kB theme in every page
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        font={"family": FONT, "size": 13, "color": "#1f2328"},
-        height=height,
-        margin={"l": 10, "r": 20, "t": 50, "b": 40, "autoexpand": True},
-        hoverlabel={"font": {"family": FONT}},
-        separators=".,",
-        **layout,
+def _figure(traces: list[dict], *, title: str, height: int, **layout) -> go.Figure:
+    """
+    One figure built in one go: plotly validates a figure on every update, so
+    traces, shapes and annotations are plain dicts handed over once (a chart
+    with add_trace/add_vline costs several times as much).
+    """
+    margin = {"l": 10, "r": 20, "t": 50, "b": 40, "autoexpand": True, **layout.pop("margin", {})}
+    return go.Figure(
+        data=traces,
+        layout={
+            "template": "none",  # plotly.js's plain defaults: no 8 kB theme in every page
+            "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+            "font": {"family": FONT, "size": 13, "color": "#1f2328"},
+            "height": height,
+            "margin": margin,
+            "hoverlabel": {"font": {"family": FONT}},
+            "separators": ".,",
+            **layout,
+        },
     )
-    return figure
+
+
+def _vertical_line(x: float, label: str, colour: str, dash: str, anchor: str) -> tuple[dict, dict]:
+    """A reference line across the plot at ``x``, its label just above the plot."""
+    shape = {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": colour, "dash": dash, "width": 2},
+    }
+    annotation = {
+        "text": label,
+        "font": {"color": colour},
+        "xref": "x",
+        "yref": "paper",
+        "x": x,
+        "y": 1,
+        "yanchor": "bottom",
+        "xanchor": anchor,
+        "showarrow": False,
+    }
+    return shape, annotation
+
+
+def _horizontal_line(y: float, label: str, colour: str, dash: str) -> tuple[dict, dict]:
+    """A reference line across the plot at ``y``, its label at the left end."""
+    shape = {
+        "type": "line",
+        "xref": "paper",
+        "yref": "y",
+        "x0": 0,
+        "x1": 1,
+        "y0": y,
+        "y1": y,
+        "line": {"color": colour, "dash": dash, "width": 2},
+    }
+    annotation = {
+        "text": label,
+        "font": {"color": colour},
+        "xref": "paper",
+        "yref": "y",
+        "x": 0,
+        "y": y,
+        "yanchor": "bottom",
+        "xanchor": "left",
+        "showarrow": False,
+    }
+    return shape, annotation
 
 
 def rate_bars(
@@ -101,30 +161,29 @@ def rate_bars(
         rules.rate_text(installed, households)
         for installed, households in zip(shown["installed"], shown["households"], strict=True)
     ]
-    figure = go.Figure(
-        go.Bar(
-            x=shown["rate"].tolist(),
-            y=shown["name"].tolist(),
-            orientation="h",
-            marker={"color": BAR_COLOUR},
-            text=texts,
-            textposition="outside",
-            cliponaxis=False,
-            customdata=list(
-                zip(texts, shown["installed"].tolist(), shown["households"].tolist(), strict=True)
-            ),
-            hovertemplate=(
-                "%{y}<br>"
-                + _("Installation rate")
-                + " %{customdata[0]}<br>"
-                + _("Installed")
-                + " %{customdata[1]:,}<br>"
-                + _("Households")
-                + " %{customdata[2]:,}<extra></extra>"
-            ),
-            name=_("Installation rate"),
-        )
-    )
+    bars = {
+        "type": "bar",
+        "x": shown["rate"].tolist(),
+        "y": shown["name"].tolist(),
+        "orientation": "h",
+        "marker": {"color": BAR_COLOUR},
+        "text": texts,
+        "textposition": "outside",
+        "cliponaxis": False,
+        "customdata": list(
+            zip(texts, shown["installed"].tolist(), shown["households"].tolist(), strict=True)
+        ),
+        "hovertemplate": (
+            "%{y}<br>"
+            + _("Installation rate")
+            + " %{customdata[0]}<br>"
+            + _("Installed")
+            + " %{customdata[1]:,}<br>"
+            + _("Households")
+            + " %{customdata[2]:,}<extra></extra>"
+        ),
+        "name": _("Installation rate"),
+    }
     top = max([1.0, *shown["rate"].tolist()])
     lines = []  # (x, label, colour, dash) of the reference lines
     if city is not None and city[1] > 0:
@@ -135,32 +194,26 @@ def rate_bars(
         lines.append((float(target_rate), target_label, TARGET_COLOUR, "dot"))
         top = max(top, float(target_rate))
     lines.sort(key=lambda line: line[0])
+    shapes, annotations = [], []
     for position, (x, label, colour, dash) in enumerate(lines):
-        # Labels above the plot, pointing away from each other so two close lines stay legible.
+        # Two labels point away from each other, so close lines stay legible.
         anchor = "center" if len(lines) == 1 else ("right" if position == 0 else "left")
-        figure.add_vline(
-            x=x,
-            line={"color": colour, "dash": dash, "width": 2},
-            annotation={
-                "text": label,
-                "font": {"color": colour},
-                "y": 1,
-                "yanchor": "bottom",
-                "xanchor": anchor,
-            },
-        )
-    height = (160 if compact else 200) + (20 if compact else 30) * max(len(shown), 1)
-    _layout(
-        figure,
+        shape, annotation = _vertical_line(x, label, colour, dash, anchor)
+        shapes.append(shape)
+        annotations.append(annotation)
+    return _figure(
+        [bars],
         title=_("%(measure)s: installation rate by region") % {"measure": measure},
-        height=height,
+        height=(160 if compact else 200) + (20 if compact else 30) * max(len(shown), 1),
         showlegend=False,
         xaxis={"tickformat": ".0%", "range": [0, top * 1.15], "zeroline": True, "fixedrange": True},
         yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
         bargap=0.3,
+        shapes=shapes,
+        annotations=annotations,
+        # Room above for the lines' labels, and on the right for a label at 100%.
+        margin={"t": 70, "r": 60},
     )
-    figure.update_layout(margin={"t": 70})
-    return figure
 
 
 def new_installs_bars(*, new: pd.DataFrame) -> go.Figure:
@@ -169,20 +222,19 @@ def new_installs_bars(*, new: pd.DataFrame) -> go.Figure:
     order), one bar per measure. ``new``: indexed by region name, one column
     per measure label, Int64 with missing where there is no earlier week.
     """
-    figure = go.Figure()
-    for position, measure in enumerate(new.columns):
-        values = [None if pd.isna(v) else int(v) for v in new[measure]]
-        figure.add_trace(
-            go.Bar(
-                x=new.index.tolist(),
-                y=values,
-                name=measure,
-                marker={"color": MEASURE_COLOURS[position % len(MEASURE_COLOURS)]},
-                hovertemplate="%{x}<br>" + measure + " %{y:,}<extra></extra>",
-            )
-        )
-    _layout(
-        figure,
+    traces = [
+        {
+            "type": "bar",
+            "x": new.index.tolist(),
+            "y": [None if pd.isna(v) else int(v) for v in new[measure]],
+            "name": measure,
+            "marker": {"color": MEASURE_COLOURS[position % len(MEASURE_COLOURS)]},
+            "hovertemplate": "%{x}<br>" + measure + " %{y:,}<extra></extra>",
+        }
+        for position, measure in enumerate(new.columns)
+    ]
+    return _figure(
+        traces,
         title=_("New installs this week by region"),
         height=380,
         barmode="group",
@@ -190,7 +242,6 @@ def new_installs_bars(*, new: pd.DataFrame) -> go.Figure:
         yaxis={"tickformat": ",d", "automargin": True, "rangemode": "tozero"},
         xaxis={"automargin": True, "fixedrange": True},
     )
-    return figure
 
 
 def _date_axis(dates: list[datetime.date]) -> dict:
@@ -215,55 +266,53 @@ def rate_trend(
     ``rates``: columns week (date), name, installed, households, rate, regions
     in official order. ``totals``: columns week, installed, households, rate.
     """
-    figure = go.Figure()
-    for name, rows in rates.groupby("name", sort=False):
-        figure.add_trace(_rate_line(rows, name=name))
+    traces = [_rate_line(rows, name=name) for name, rows in rates.groupby("name", sort=False)]
     if not totals.empty:
-        figure.add_trace(
+        traces.append(
             _rate_line(
                 totals,
                 name=str(layout.TOTAL_LABEL),
                 line={"color": CITY_COLOUR, "width": 4, "dash": "dash"},
             )
         )
+    shapes, annotations = [], []
     if target_rate is not None:
-        figure.add_hline(
-            y=float(target_rate),
-            line={"color": TARGET_COLOUR, "dash": "dot", "width": 2},
-            annotation={
-                "text": _("Target %(rate)s") % {"rate": percent_text(target_rate)},
-                "font": {"color": TARGET_COLOUR},
-                "xanchor": "left",
-                "x": 0,
-            },
+        shape, annotation = _horizontal_line(
+            float(target_rate),
+            _("Target %(rate)s") % {"rate": percent_text(target_rate)},
+            TARGET_COLOUR,
+            "dot",
         )
-    dates = sorted(set(rates["week"]) | set(totals["week"]))
-    _layout(
-        figure,
+        shapes.append(shape)
+        annotations.append(annotation)
+    return _figure(
+        traces,
         title=_("%(measure)s: installation rate by week") % {"measure": measure},
         height=460,
-        xaxis=_date_axis(dates),
+        xaxis=_date_axis(sorted(set(rates["week"]) | set(totals["week"]))),
         yaxis={"tickformat": ".0%", "rangemode": "tozero", "automargin": True},
         legend={"title": {"text": _("Click a region to hide or show it")}},
         hovermode="closest",
+        shapes=shapes,
+        annotations=annotations,
     )
-    return figure
 
 
-def _rate_line(rows: pd.DataFrame, *, name: str, line: dict | None = None) -> go.Scatter:
+def _rate_line(rows: pd.DataFrame, *, name: str, line: dict | None = None) -> dict:
     rows = rows[rows["rate"].notna()].sort_values("week")
     texts = [
         rules.rate_text(i, h) for i, h in zip(rows["installed"], rows["households"], strict=True)
     ]
-    return go.Scatter(
-        x=[d.isoformat() for d in rows["week"]],
-        y=rows["rate"].tolist(),
-        name=name,
-        mode="lines+markers",
-        line=line or {"width": 2},
-        customdata=texts,
-        hovertemplate="%{x}<br>" + name + " %{customdata}<extra></extra>",
-    )
+    return {
+        "type": "scatter",
+        "x": [d.isoformat() for d in rows["week"]],
+        "y": rows["rate"].tolist(),
+        "name": name,
+        "mode": "lines+markers",
+        "line": line or {"width": 2},
+        "customdata": texts,
+        "hovertemplate": "%{x}<br>" + name + " %{customdata}<extra></extra>",
+    }
 
 
 def region_rate_trend(*, region: str, rates: pd.DataFrame) -> go.Figure:
@@ -271,19 +320,22 @@ def region_rate_trend(*, region: str, rates: pd.DataFrame) -> go.Figure:
     One region's rate per measure over the weeks. ``rates``: columns week,
     measure (label), installed, households, rate; measures in display order.
     """
-    figure = go.Figure()
-    for position, (measure, rows) in enumerate(rates.groupby("measure", sort=False)):
-        colour = MEASURE_COLOURS[position % len(MEASURE_COLOURS)]
-        figure.add_trace(_rate_line(rows, name=measure, line={"color": colour, "width": 2}))
-    _layout(
-        figure,
+    traces = [
+        _rate_line(
+            rows,
+            name=measure,
+            line={"color": MEASURE_COLOURS[position % len(MEASURE_COLOURS)], "width": 2},
+        )
+        for position, (measure, rows) in enumerate(rates.groupby("measure", sort=False))
+    ]
+    return _figure(
+        traces,
         title=_("%(region)s: installation rate by week") % {"region": region},
         height=380,
         xaxis=_date_axis(sorted(set(rates["week"]))),
         yaxis={"tickformat": ".0%", "rangemode": "tozero", "automargin": True},
         legend={"orientation": "h", "y": -0.2},
     )
-    return figure
 
 
 def region_rank_trend(*, region: str, ranks: pd.DataFrame, region_count: int) -> go.Figure:
@@ -291,25 +343,26 @@ def region_rank_trend(*, region: str, ranks: pd.DataFrame, region_count: int) ->
     One region's rank per measure over the weeks, first place at the top.
     ``ranks``: columns week, measure (label), rank (Int64, missing where none).
     """
-    figure = go.Figure()
+    traces = []
     for position, (measure, rows) in enumerate(ranks.groupby("measure", sort=False)):
         rows = rows[rows["rank"].notna()].sort_values("week")
-        figure.add_trace(
-            go.Scatter(
-                x=[d.isoformat() for d in rows["week"]],
-                y=[int(r) for r in rows["rank"]],
-                name=measure,
-                mode="lines+markers",
-                line={"color": MEASURE_COLOURS[position % len(MEASURE_COLOURS)], "width": 2},
-                hovertemplate="%{x}<br>"
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [d.isoformat() for d in rows["week"]],
+                "y": [int(r) for r in rows["rank"]],
+                "name": measure,
+                "mode": "lines+markers",
+                "line": {"color": MEASURE_COLOURS[position % len(MEASURE_COLOURS)], "width": 2},
+                "hovertemplate": "%{x}<br>"
                 + measure
                 + " "
                 + _("rank %(rank)s") % {"rank": "%{y}"}
                 + "<extra></extra>",
-            )
+            }
         )
-    _layout(
-        figure,
+    return _figure(
+        traces,
         title=_("%(region)s: rank by week") % {"region": region},
         height=380,
         xaxis=_date_axis(sorted(set(ranks["week"]))),
@@ -321,7 +374,6 @@ def region_rank_trend(*, region: str, ranks: pd.DataFrame, region_count: int) ->
         },
         legend={"orientation": "h", "y": -0.2},
     )
-    return figure
 
 
 # Assembly from the selectors' objects -------------------------------------------------

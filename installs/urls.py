@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from installs.converters import IsoDateConverter
 from installs.views import exports, weeks
-from installs.views import entry, workflow
+from installs.views import entry, insight, workflow
 
 register_converter(IsoDateConverter, "date")
 
@@ -31,4 +31,11 @@ urlpatterns = [
         "weeks/<date:date>/audit/<slug:slug>/", workflow.audit_region_week, name="audit_region_week"
     ),
     path("audit/", workflow.audit_list, name="audit_list"),
+    # Charts, a region's history, pace and forecast, campaign targets.
+    path("charts/", insight.charts_latest, name="charts_latest"),
+    path("weeks/<date:date>/charts/", insight.week_charts, name="week_charts"),
+    path("pace/", insight.pace_latest, name="pace_latest"),
+    path("weeks/<date:date>/pace/", insight.week_pace, name="week_pace"),
+    path("regions/<slug:slug>/", insight.region_detail, name="region_detail"),
+    path("targets/", insight.targets, name="targets"),
 ]

@@ -1,0 +1,288 @@
+"""Charts, a region's history, pace and forecast, and the campaign targets: load, check, render."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from decimal import Decimal
+
+import pandas as pd
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from installs import charts, layout, pace, rules, selectors
+from installs.models import Measure, Region, Week
+from installs.permissions import Role, any_role_required, role_required, user_role
+from installs.services.targets import TargetInput, targets_save
+
+
+def _get_week_or_404(date: datetime.date) -> Week:
+    week = selectors.week_for_date(date)
+    if week is None:
+        raise Http404
+    return week
+
+
+def _latest_week_or_home(view_name: str) -> HttpResponse:
+    week = selectors.latest_week()
+    if week is None:
+        return redirect("installs:home")  # it explains that there are no weeks yet
+    return redirect(view_name, date=week.date)
+
+
+@any_role_required
+def charts_latest(request: HttpRequest) -> HttpResponse:
+    return _latest_week_or_home("installs:week_charts")
+
+
+@any_role_required
+def pace_latest(request: HttpRequest) -> HttpResponse:
+    return _latest_week_or_home("installs:week_pace")
+
+
+@any_role_required
+def week_charts(request: HttpRequest, date: datetime.date) -> HttpResponse:
+    week = _get_week_or_404(date)
+    progress = selectors.week_progress(week)
+    measure = _chosen_measure(request, progress.measures)
+    history = selectors.progress_history(until=week)
+    rate_charts = [
+        (m, charts.figure_html(charts.week_rate_bars(progress, m), div_id=f"rate-{m.slug}"))
+        for m in progress.measures
+    ]
+    return render(
+        request,
+        "installs/charts.html",
+        {
+            "week": week,
+            "progress": progress,
+            "date_line": layout.date_line(week.date),
+            "rate_charts": rate_charts,
+            "new_chart": charts.figure_html(
+                charts.week_new_installs_bars(progress), div_id="new-installs"
+            ),
+            "measure": measure,
+            "trend_chart": None
+            if measure is None
+            else charts.figure_html(
+                charts.history_rate_trend(history, measure), div_id="rate-trend"
+            ),
+        },
+    )
+
+
+def _chosen_measure(request: HttpRequest, measures: list[Measure]) -> Measure | None:
+    """The trend's measure from ?measure=<slug>; the first one when none is asked for."""
+    slug = request.GET.get("measure")
+    if not slug:
+        return measures[0] if measures else None
+    for measure in measures:
+        if measure.slug == slug:
+            return measure
+    raise Http404
+
+
+@any_role_required
+def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    region = get_object_or_404(Region, slug=slug)
+    history = selectors.progress_history()
+    figures = charts.region_figures(history, region)
+    header = layout.header_rows(history.measures)
+    # The region's table has a date where the ranking page has the region.
+    header[0][0] = dataclasses.replace(header[0][0], text=str(_("Report date")))
+    return render(
+        request,
+        "installs/region_detail.html",
+        {
+            "region": region,
+            "header_rows": header,
+            "rows": _region_week_rows(history, region),
+            "rate_chart": charts.figure_html(figures["rate"], div_id="region-rate"),
+            "rank_chart": charts.figure_html(figures["rank"], div_id="region-rank"),
+        },
+    )
+
+
+def _region_week_rows(history: selectors.ProgressHistory, region: Region) -> list[dict]:
+    """One row per week, newest first: the week's date and five cells per measure (None: not reported)."""
+    records = {
+        (row["week"], row["measure"]): row for row in history.region_rows(region).to_dict("records")
+    }
+    rows = []
+    for date in reversed(history.dates):
+        cells = []
+        for measure in history.measures:
+            record = records.get((date, measure.pk))
+            cells.append(_cells(record))
+        rows.append(
+            {
+                "date": date,
+                "measures": cells,
+                "reported": any(c is not None for c in cells),
+            }
+        )
+    return rows
+
+
+def _cells(record: dict | None) -> dict | None:
+    if record is None:
+        return None
+    return {
+        "households": record["households"],
+        "installed": record["installed"],
+        "new": None if pd.isna(record["new"]) else int(record["new"]),
+        "rate": rules.rate_text(record["installed"], record["households"]),
+        "rank": None if pd.isna(record["rank"]) else int(record["rank"]),
+    }
+
+
+@any_role_required
+def week_pace(request: HttpRequest, date: datetime.date) -> HttpResponse:
+    week = _get_week_or_404(date)
+    history = selectors.progress_history(until=week)
+    forecast = pace.forecast(history.table, week.date, _targets(history.measures))
+    regions = {r.pk: r for r in history.regions}
+    order = {r.pk: position for position, r in enumerate(history.regions)}
+    sections = []
+    for measure in history.measures:
+        rows = forecast[forecast["measure"] == measure.pk].to_dict("records")
+        rows = sorted((r for r in rows if r["region"] in order), key=lambda r: order[r["region"]])
+        sections.append(
+            {
+                "measure": measure,
+                "target": charts.percent_text(measure.target_rate),
+                "deadline_past": measure.target_date is not None
+                and measure.target_date < week.date,
+                "rows": [_pace_row(row, regions[row["region"]]) for row in rows],
+                "missed": sum(1 for r in rows if r["missed"]),
+                "stalled": sum(1 for r in rows if r["stalled"]),
+            }
+        )
+    return render(
+        request,
+        "installs/pace.html",
+        {
+            "week": week,
+            "date_line": layout.date_line(week.date),
+            "sections": sections,
+            "can_set_targets": user_role(request.user) == Role.BUREAU,
+            "window_days": pace.WINDOW_DAYS,
+        },
+    )
+
+
+def _targets(measures: list[Measure]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "target_rate": [m.target_rate for m in measures],
+            "target_date": [m.target_date for m in measures],
+        },
+        index=pd.Index([m.pk for m in measures], name="measure"),
+    )
+
+
+# How each forecast reads, in the bureau's words.
+STATUS_TEXT = {
+    pace.COMPLETE: _("Target reached"),
+    pace.NO_HOUSEHOLDS: _("No households to equip"),
+    pace.DEADLINE_PAST: _("Deadline passed, target not reached"),
+    pace.NO_HISTORY: _("Only one week reported: no pace yet"),
+    pace.ZERO_PACE: _("Cannot finish at the current pace"),
+    pace.WILL_MISS: _("Will miss the deadline at this pace"),
+    pace.ON_TRACK: _("On track"),
+}
+
+
+def _pace_row(row: dict, region: Region) -> dict:
+    return {
+        "region": region,
+        "households": row["households"],
+        "installed": row["installed"],
+        "rate": rules.rate_text(row["installed"], row["households"]),
+        "new": None if pd.isna(row["new"]) else int(row["new"]),
+        "remaining": max(row["remaining"], 0),
+        "gained": None if pd.isna(row["gained"]) else int(row["gained"]),
+        "window_weeks": None if pd.isna(row["window_weeks"]) else row["window_weeks"],
+        "pace": None if pd.isna(row["pace"]) else Decimal(str(row["pace"])),
+        "weeks_left": None if pd.isna(row["weeks_left"]) else int(row["weeks_left"]),
+        "projected_date": row["projected_date"],
+        "status": row["status"],
+        "status_text": STATUS_TEXT[row["status"]],
+        "stalled": row["stalled"],
+        "missed": row["missed"],
+    }
+
+
+class TargetForm(forms.Form):
+    """One measure's campaign target: a rate in percent and a deadline."""
+
+    target_percent = forms.DecimalField(
+        label=_("Target rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        error_messages={
+            "required": _("Enter the target rate."),
+            "invalid": _("The target rate must be a number, e.g. 100 or 95.5."),
+            "max_decimal_places": _("The target rate may have at most 2 decimal places."),
+            "max_digits": _("The target rate must be more than 0 and at most 100."),
+            "max_whole_digits": _("The target rate must be more than 0 and at most 100."),
+        },
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "max": "100"}),
+    )
+    target_date = forms.DateField(
+        label=_("Deadline"),
+        error_messages={
+            "required": _("Enter the deadline."),
+            "invalid": _("The deadline must be a date, e.g. 2022-12-31."),
+        },
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"],
+    )
+
+    def clean_target_percent(self) -> Decimal:
+        value = self.cleaned_data["target_percent"]
+        if not Decimal(0) < value <= Decimal(100):
+            raise ValidationError(
+                _("The target rate must be more than 0 and at most 100."), code="range"
+            )
+        return value
+
+
+@role_required(Role.BUREAU)
+def targets(request: HttpRequest) -> HttpResponse:
+    measures = list(Measure.objects.filter(active=True).order_by("order", "pk"))
+    if request.method == "POST":
+        pairs = [(m, TargetForm(request.POST, prefix=m.slug)) for m in measures]
+        if all(form.is_valid() for _measure, form in pairs):
+            targets_save(
+                targets=[
+                    TargetInput(
+                        measure=measure,
+                        target_percent=form.cleaned_data["target_percent"],
+                        target_date=form.cleaned_data["target_date"],
+                    )
+                    for measure, form in pairs
+                ],
+                actor=request.user,
+            )
+            messages.success(request, _("The targets were saved."))
+            return redirect("installs:targets")
+    else:
+        pairs = [
+            (
+                m,
+                TargetForm(
+                    prefix=m.slug,
+                    initial={
+                        "target_percent": (m.target_rate * 100).quantize(Decimal("0.01")),
+                        "target_date": m.target_date,
+                    },
+                ),
+            )
+            for m in measures
+        ]
+    return render(request, "installs/targets.html", {"pairs": pairs})

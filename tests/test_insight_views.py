@@ -1,0 +1,341 @@
+"""Charts page, region page, pace page and targets form: roles, content, validation."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from django.contrib.auth import get_user_model
+
+from installs import selectors
+from installs.models import Measure, Profile, Region, Week
+from tests.factories import (
+    load_seed,
+    make_measure,
+    make_region,
+    make_snapshot,
+    make_week,
+)
+from tests.seed import MEASURES, seed_rows
+
+CHARTS = "/weeks/2022-11-21/charts/"
+REGION = "/regions/qinyang/"
+PACE = "/weeks/2022-11-21/pace/"
+TARGETS = "/targets/"
+READ_PAGES = [CHARTS, REGION, PACE, "/charts/", "/pace/"]
+
+
+@pytest.fixture
+def seed(db):
+    load_seed()
+
+
+def client_for(client, role: str | None):
+    """The client signed in as a user of ``role`` (made once per test; no password hashing)."""
+    username = f"user-{role}"
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        user = get_user_model().objects.create(username=username)
+        if role is not None:
+            region = Region.objects.get(slug="qinyang") if role == "district" else None
+            Profile.objects.create(user=user, role=role, region=region)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.usefixtures("seed")
+class TestRoles:
+    @pytest.mark.parametrize("url", [*READ_PAGES, TARGETS])
+    def test_it_sends_anonymous_visitors_to_the_login(self, client, url):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+    @pytest.mark.parametrize("url", [*READ_PAGES, TARGETS])
+    def test_it_refuses_an_account_without_a_role(self, client, url):
+        assert client_for(client, None).get(url).status_code == 403
+
+    @pytest.mark.parametrize("role", ["district", "bureau", "leader"])
+    @pytest.mark.parametrize("url", [CHARTS, REGION, PACE])
+    def test_it_shows_the_pages_to_every_role(self, client, url, role):
+        assert client_for(client, role).get(url).status_code == 200
+
+    @pytest.mark.parametrize("role", ["district", "bureau", "leader"])
+    @pytest.mark.parametrize("url", ["/charts/", "/pace/"])
+    def test_it_sends_every_role_to_the_latest_week(self, client, url, role):
+        response = client_for(client, role).get(url)
+        assert response.status_code == 302
+        assert response["Location"] == f"/weeks/2022-11-21{url}"
+
+    def test_it_shows_the_targets_form_to_bureau_staff(self, client):
+        assert client_for(client, "bureau").get(TARGETS).status_code == 200
+
+    @pytest.mark.parametrize("role", ["district", "leader"])
+    def test_it_refuses_the_targets_form_to_others(self, client, role):
+        assert client_for(client, role).get(TARGETS).status_code == 403
+
+    @pytest.mark.parametrize("role", ["district", "leader"])
+    def test_it_refuses_a_target_change_from_others(self, client, role):
+        response = client_for(client, role).post(TARGETS, target_post())
+        assert response.status_code == 403
+        assert Measure.objects.get(slug="valve_pipe").target_rate == Decimal("1")
+
+
+@pytest.mark.usefixtures("seed")
+class TestChartsPage:
+    def test_it_has_a_rate_chart_per_measure_new_installs_and_a_trend(self, client):
+        html = client_for(client, "leader").get(CHARTS).content.decode()
+        for slug in MEASURES:
+            assert f'id="rate-{slug}"' in html
+        assert 'id="new-installs"' in html
+        assert 'id="rate-trend"' in html
+
+    def test_it_loads_plotly_from_our_static_files_once(self, client):
+        html = client_for(client, "leader").get(CHARTS).content.decode()
+        assert html.count("vendor/plotly/plotly-basic.min.js") == 1
+        assert html.count("vendor/plotly/plotly-locale-zh-cn.js") == 1
+        assert "cdn.plot.ly" not in html
+
+    def test_it_shows_the_trend_of_the_chosen_measure(self, client):
+        response = client_for(client, "leader").get(CHARTS, {"measure": "hose_lpg"})
+        assert response.context["measure"].slug == "hose_lpg"
+        assert 'aria-current="true">金属软管·液化气</a>' in response.content.decode()
+
+    def test_it_refuses_an_unknown_measure(self, client):
+        response = client_for(client, "leader").get(CHARTS, {"measure": "nope"})
+        assert response.status_code == 404
+
+    def test_it_refuses_an_unknown_week(self, client):
+        assert client_for(client, "leader").get("/weeks/2022-11-22/charts/").status_code == 404
+
+    def test_it_says_where_it_is_in_chinese(self, client):
+        html = client_for(client, "leader").get(CHARTS).content.decode()
+        assert "各县(市、区)安装率" in html
+        assert "本周环比新增安装数" in html
+
+
+def target_post(**changes) -> dict:
+    data = {}
+    for slug in MEASURES:
+        data[f"{slug}-target_percent"] = "100"
+        data[f"{slug}-target_date"] = "2022-12-31"
+    data.update(changes)
+    return data
+
+
+@pytest.mark.usefixtures("seed")
+class TestTargets:
+    def test_it_shows_the_current_targets_in_percent(self, client):
+        response = client_for(client, "bureau").get(TARGETS)
+        html = response.content.decode()
+        assert 'name="valve_pipe-target_percent"' in html
+        assert 'value="100.00"' in html
+        assert 'value="2022-12-31"' in html
+
+    def test_it_saves_a_rate_in_percent_as_a_fraction(self, client):
+        response = client_for(client, "bureau").post(
+            TARGETS,
+            target_post(
+                **{"hose_lpg-target_percent": "95.5", "hose_lpg-target_date": "2023-06-30"}
+            ),
+        )
+        assert response.status_code == 302
+        measure = Measure.objects.get(slug="hose_lpg")
+        assert measure.target_rate == Decimal("0.955")
+        assert measure.target_date == datetime.date(2023, 6, 30)
+
+    @pytest.mark.parametrize(
+        ("value", "message"),
+        [
+            ("0", "目标安装率必须大于 0 且不超过 100。"),
+            ("-5", "目标安装率必须大于 0 且不超过 100。"),
+            ("100.01", "目标安装率必须大于 0 且不超过 100。"),
+            ("1000", "目标安装率必须大于 0 且不超过 100。"),
+            ("abc", "目标安装率必须是数字，例如 100 或 95.5。"),
+            ("95.555", "目标安装率最多保留两位小数。"),
+            ("", "请填写目标安装率。"),
+        ],
+    )
+    def test_it_refuses_a_rate_outside_0_to_100(self, client, value, message):
+        response = client_for(client, "bureau").post(
+            TARGETS, target_post(**{"hose_pipe-target_percent": value})
+        )
+        assert response.status_code == 200
+        assert f"金属软管·管道气：{message}" in response.content.decode()
+
+    @pytest.mark.parametrize(
+        ("value", "message"),
+        [("", "请填写截止日期。"), ("2022-13-45", "截止日期必须是日期，例如 2022-12-31。")],
+    )
+    def test_it_refuses_a_missing_or_impossible_date(self, client, value, message):
+        response = client_for(client, "bureau").post(
+            TARGETS, target_post(**{"valve_pipe-target_date": value})
+        )
+        assert response.status_code == 200
+        assert f"自闭阀·管道气：{message}" in response.content.decode()
+
+    def test_it_saves_nothing_when_one_measure_is_wrong(self, client):
+        client_for(client, "bureau").post(
+            TARGETS,
+            target_post(**{"valve_pipe-target_percent": "90", "hose_lpg-target_percent": "0"}),
+        )
+        assert Measure.objects.get(slug="valve_pipe").target_rate == Decimal("1")
+
+    def test_it_takes_a_chinese_date(self, client):
+        client_for(client, "bureau").post(
+            TARGETS, target_post(**{"valve_pipe-target_date": "2023年3月1日"})
+        )
+        assert Measure.objects.get(slug="valve_pipe").target_date == datetime.date(2023, 3, 1)
+
+    def test_it_forecasts_against_the_new_target(self, client):
+        bureau = client_for(client, "bureau")
+        bureau.post(TARGETS, target_post(**{"hose_lpg-target_percent": "40"}))
+        response = bureau.get(PACE)
+        section = response.context["sections"][2]
+        assert section["target"] == "40.0%"
+        qinyang = section["rows"][0]  # 42.5% of 1815: past 40%
+        assert qinyang["status"] == "complete"
+        assert qinyang["status_text"] == "已达目标"
+
+
+@pytest.mark.usefixtures("seed")
+class TestPacePage:
+    def test_it_says_in_words_that_a_stalled_region_cannot_finish(self, client):
+        response = client_for(client, "leader").get(PACE)
+        valve = response.context["sections"][0]
+        qinyang = valve["rows"][0]
+        assert qinyang["region"].name == "沁阳市"
+        assert qinyang["new"] == 0
+        assert qinyang["weeks_left"] is None
+        assert qinyang["stalled"] and qinyang["missed"]
+        assert "按当前进度无法完成" in response.content.decode()
+
+    def test_it_projects_a_date_at_the_pace_of_the_week(self, client):
+        response = client_for(client, "leader").get(PACE)
+        row = response.context["sections"][2]["rows"][0]  # 沁阳市 液化气: 771 of 1815, +291
+        assert row["pace"] == Decimal("291")
+        assert row["weeks_left"] == 4  # ceil(1044 / 291)
+        assert row["projected_date"] == datetime.date(2022, 12, 19)
+        assert row["status_text"] == "可按期完成"
+
+    def test_it_counts_missed_and_stalled_regions_per_measure(self, client):
+        response = client_for(client, "leader").get(PACE)
+        valve = response.context["sections"][0]
+        stalled = sum(
+            1
+            for row in seed_rows()[:-1]
+            if row["valve_pipe_new"] == "0"
+            and row["valve_pipe_installed"] != row["valve_pipe_households"]
+        )
+        assert valve["stalled"] == stalled
+        assert valve["missed"] == sum(1 for row in valve["rows"] if row["missed"])
+
+    def test_it_says_when_the_deadline_has_passed(self, client):
+        Measure.objects.filter(slug="valve_pipe").update(target_date=datetime.date(2022, 11, 1))
+        response = client_for(client, "leader").get(PACE)
+        assert response.context["sections"][0]["deadline_past"] is True
+        assert "已过截止日期，未达目标" in response.content.decode()
+
+    def test_it_offers_the_targets_form_to_bureau_staff_only(self, client):
+        assert "/targets/" in client_for(client, "bureau").get(PACE).content.decode()
+        client.logout()
+        assert "/targets/" not in client_for(client, "leader").get(PACE).content.decode()
+
+    def test_it_refuses_an_unknown_week(self, client):
+        assert client_for(client, "leader").get("/weeks/2021-01-04/pace/").status_code == 404
+
+
+@pytest.mark.django_db
+class TestRegionPage:
+    def test_it_refuses_an_unknown_region(self, client):
+        load_seed()
+        assert client_for(client, "leader").get("/regions/nowhere/").status_code == 404
+
+    def test_it_shows_the_printed_ranks_of_the_seed_week(self, client):
+        load_seed()
+        for printed in seed_rows()[:-1]:
+            region = Region.objects.get(name=printed["region"])
+            response = client_for(client, "leader").get(f"/regions/{region.slug}/")
+            newest = response.context["rows"][0]
+            assert newest["date"] == datetime.date(2022, 11, 21)
+            ranks = [cells["rank"] for cells in newest["measures"]]
+            assert ranks == [int(printed[f"{slug}_rank"]) for slug in MEASURES]
+            rates = [cells["rate"] for cells in newest["measures"]]
+            assert rates == [printed[f"{slug}_rate"] for slug in MEASURES]
+            client.logout()
+
+    def test_it_shows_the_ranks_of_each_week_table(self, client):
+        """Weeks with ties, a skipped week and a late region: every rank as week_progress gives it."""
+        measures = [
+            make_measure("valve_pipe", order=1),
+            make_measure("hose_lpg", "金属软管", "液化气", order=2),
+        ]
+        regions = [
+            make_region(name, slug, order=i)
+            for i, (name, slug) in enumerate(
+                [("甲区", "jia"), ("乙区", "yi"), ("丙区", "bing"), ("丁区", "ding")]
+            )
+        ]
+        start = datetime.date(2022, 10, 3)
+        for n in range(6):
+            week = make_week(start + datetime.timedelta(days=7 * n))
+            for r, region in enumerate(regions):
+                if (r == 2 and n == 3) or (r == 3 and n < 2):
+                    continue  # 丙区 skips a week, 丁区 starts late
+                for m, measure in enumerate(measures):
+                    twin = 0 if r == 3 else r  # 丁区 reports as 甲区 does: equal rates, equal ranks
+                    households = 100 + 50 * twin
+                    installed = min(
+                        households, (10 + 7 * twin + 3 * m) * (n + 1) // (1 + (twin + n) % 3)
+                    )
+                    make_snapshot(week, region, measure, households, installed)
+        compared, tied = 0, False
+        for region in regions:
+            response = client_for(client, "leader").get(f"/regions/{region.slug}/")
+            for row in response.context["rows"]:
+                progress = selectors.week_progress(Week.objects.get(date=row["date"]))
+                tied = tied or progress.table.duplicated(["measure", "rank"]).any()
+                for measure, cells in zip(measures, row["measures"], strict=True):
+                    record = progress.records.get((region.pk, measure.pk))
+                    if record is None:
+                        assert cells is None
+                        continue
+                    assert cells["rank"] == record["rank"]
+                    assert cells["new"] == (None if pd.isna(record["new"]) else record["new"])
+                    compared += 1
+            client.logout()
+        assert compared == 6 * 4 * 2 - 1 * 2 - 2 * 2  # every reported cell
+        assert tied  # the data has equal ranks somewhere
+
+    def test_it_lists_weeks_newest_first_with_unreported_ones(self, client):
+        measure = make_measure("valve_pipe")
+        region = make_region("甲区", "jia")
+        other = make_region("乙区", "yi")
+        first, skipped, last = (make_week(d) for d in ("2022-11-07", "2022-11-14", "2022-11-21"))
+        make_snapshot(first, region, measure, 100, 10)
+        make_snapshot(skipped, other, measure, 100, 10)
+        make_snapshot(last, region, measure, 100, 30)
+        response = client_for(client, "leader").get("/regions/jia/")
+        rows = response.context["rows"]
+        assert [row["date"].isoformat() for row in rows] == [
+            "2022-11-21",
+            "2022-11-14",
+            "2022-11-07",
+        ]
+        assert rows[1]["reported"] is False
+        assert rows[0]["measures"][0]["new"] == 20  # across the skipped week
+        assert "未填报" in response.content.decode()
+
+    def test_it_costs_the_same_queries_for_many_weeks(self, client, django_assert_max_num_queries):
+        measure = make_measure("valve_pipe")
+        region = make_region("甲区", "jia")
+        start = datetime.date(2018, 1, 1)
+        for n in range(60):
+            make_snapshot(
+                make_week(start + datetime.timedelta(days=7 * n)), region, measure, 100, n
+            )
+        leader = client_for(client, "leader")
+        with django_assert_max_num_queries(12):
+            assert leader.get("/regions/jia/").status_code == 200
