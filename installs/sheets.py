@@ -102,7 +102,7 @@ def write_week_sheet(ws: Worksheet, progress: WeekProgress, *, title: str | None
         1,
         DATE_ROW,
         last_col,
-        layout.date_line(progress.week.date),
+        date_text(progress.week),
         BODY_FONT,
         CENTRED,
     )
@@ -125,6 +125,14 @@ def write_week_sheet(ws: Worksheet, progress: WeekProgress, *, title: str | None
 
     _set_widths_and_heights(ws, last_col, last_table_row, note_row)
     _set_print_layout(ws, last_col, note_row)
+
+
+def date_text(week) -> str:
+    """The date line; a week not yet published says so, so a forwarded file cannot pass for the official one."""
+    if week.is_published:
+        return layout.date_line(week.date)
+    mark = _("Not published: for internal checking only")
+    return f"{layout.date_line(week.date)}　{mark}"
 
 
 def workbook_bytes(workbook: Workbook) -> bytes:

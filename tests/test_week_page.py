@@ -396,9 +396,10 @@ def test_it_redirects_home_to_the_latest_week(leader_client):
     assert leader_client.get("/").url == URL
 
 
-def test_it_redirects_home_to_a_newer_open_week(leader_client):
+def test_it_keeps_leadership_on_the_published_week_when_a_newer_one_is_open(leader_client):
+    # Leadership see the latest published week by default (issue 3, item 6).
     make_week("2022-11-28")
-    assert leader_client.get("/").url == "/weeks/2022-11-28/"
+    assert leader_client.get("/").url == URL
 
 
 def test_it_links_the_previous_week_and_not_a_missing_next_one(leader_client):

@@ -250,3 +250,127 @@ def test_it_proposes_the_next_date_on_the_manage_page(client, bureau):
     client.force_login(bureau)
     response = client.get(reverse("installs:week_manage"))
     assert 'value="2022-12-05"' in response.content.decode()
+
+
+# The 填报情况 panel.
+
+
+@pytest.fixture
+def city_week(db):
+    """The seed city and a new open week in which three regions reported, one of them partly."""
+    from installs.models import Measure, Region
+    from installs.services.figures import FigureInput, figures_save
+    from tests.factories import load_seed
+
+    load_seed()
+    week = make_week(MONDAY)
+    reporters = {}
+    for slug, measures in (("qinyang", 3), ("mengzhou", 3), ("wenxian", 2)):
+        region = Region.objects.get(slug=slug)
+        user = make_user(slug, "district", region, first_name=f"{region.name}填报员")
+        reporters[slug] = user
+        figures = []
+        for measure in Measure.objects.order_by("order")[:measures]:
+            before = region.snapshot_set.get(
+                week__date=datetime.date(2022, 11, 21), measure=measure
+            )
+            figures.append(FigureInput(region, measure, before.households, before.installed + 1))
+        figures_save(week=week, figures=figures, actor=user)
+    return week
+
+
+def status_html(client, user) -> str:
+    client.force_login(user)
+    return client.get(reverse("installs:week_status", args=[MONDAY])).content.decode()
+
+
+def region_row(html: str, slug: str) -> str:
+    start = html.rindex("<tr", 0, html.index(f'data-region="{slug}"'))
+    return html[start : html.index("</tr>", start)]
+
+
+def test_it_counts_the_regions_that_reported(client, bureau, city_week):
+    assert "已填报 3/11" in status_html(client, bureau)
+
+
+def test_it_names_the_regions_that_did_not_report(client, bureau, city_week):
+    html = status_html(client, bureau)
+    assert "未填报：" in html
+    assert "博爱县" in html[html.index("未填报：") : html.index("</p>", html.index("未填报："))]
+    assert "is-missing" in region_row(html, "boai")
+
+
+def test_it_shows_who_reported_and_how_completely(client, bureau, city_week):
+    html = status_html(client, bureau)
+    assert "沁阳市填报员" in region_row(html, "qinyang")
+    assert "3/3" in region_row(html, "qinyang")
+    assert "部分填报" in region_row(html, "wenxian") and "2/3" in region_row(html, "wenxian")
+
+
+def test_it_shows_leadership_the_panel_without_buttons(client, leader, city_week):
+    html = status_html(client, leader)
+    assert "已填报 3/11" in html
+    assert reverse("installs:week_lock", args=[MONDAY]) not in html
+
+
+def test_it_refuses_the_panel_to_district_staff(client, city_week):
+    client.force_login(make_user("boai", "district", make_region("外县", "waixian")))
+    assert client.get(reverse("installs:week_status", args=[MONDAY])).status_code == 403
+
+
+# Which week each role sees first, and how an unpublished week is marked.
+
+
+def test_it_sends_leadership_to_the_latest_published_week(client, leader):
+    make_week("2022-11-21", state=Week.State.PUBLISHED)
+    make_week(MONDAY, state=Week.State.LOCKED)
+    client.force_login(leader)
+    response = client.get(reverse("installs:home"))
+    assert response["Location"] == reverse("installs:week_detail", args=["2022-11-21"])
+
+
+def test_it_sends_bureau_staff_to_the_latest_week(client, bureau):
+    make_week("2022-11-21", state=Week.State.PUBLISHED)
+    make_week(MONDAY, state=Week.State.OPEN)
+    client.force_login(bureau)
+    response = client.get(reverse("installs:home"))
+    assert response["Location"] == reverse("installs:week_detail", args=[MONDAY])
+
+
+def test_it_tells_leadership_when_nothing_is_published(client, leader):
+    make_week(MONDAY, state=Week.State.LOCKED)
+    client.force_login(leader)
+    assert "还没有发布" in client.get(reverse("installs:home")).content.decode()
+
+
+def test_it_marks_an_unpublished_week_on_its_page(client, leader):
+    make_week(MONDAY, state=Week.State.LOCKED)
+    client.force_login(leader)
+    html = client.get(reverse("installs:week_detail", args=[MONDAY])).content.decode()
+    assert "本周数据尚未发布，仅供内部核对" in html
+
+
+def test_it_does_not_mark_a_published_week(client, leader):
+    make_week(MONDAY, state=Week.State.PUBLISHED)
+    client.force_login(leader)
+    html = client.get(reverse("installs:week_detail", args=[MONDAY])).content.decode()
+    assert "尚未发布" not in html
+
+
+@pytest.mark.parametrize(
+    ("state", "marked"), [(Week.State.OPEN, True), (Week.State.PUBLISHED, False)]
+)
+def test_it_marks_an_unpublished_week_in_its_workbook(client, bureau, state, marked):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from installs.sheets import DATE_ROW
+
+    make_week(MONDAY, state=state)
+    client.force_login(bureau)
+    response = client.get(reverse("installs:week_export", args=[MONDAY]))
+    sheet = load_workbook(BytesIO(response.content)).active
+    date_cell = sheet.cell(row=DATE_ROW, column=1).value
+    assert date_cell.startswith("(2022.11.28)")
+    assert ("未发布" in date_cell) is marked

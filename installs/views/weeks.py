@@ -12,14 +12,16 @@ from django.utils.safestring import SafeString, mark_safe
 
 from installs import layout, selectors, tables
 from installs.models import Week
-from installs.permissions import any_role_required
+from installs.permissions import Role, any_role_required, user_role
 
 
 @any_role_required
 def home(request: HttpRequest) -> HttpResponse:
-    week = selectors.latest_week()
+    # Leadership see what the bureau has published; staff see the week being worked on.
+    published_only = user_role(request.user) == Role.LEADER
+    week = selectors.latest_week(published_only=published_only)
     if week is None:
-        return render(request, "installs/no_weeks.html")
+        return render(request, "installs/no_weeks.html", {"published_only": published_only})
     return redirect("installs:week_detail", date=week.date)
 
 
