@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from installs.converters import IsoDateConverter
 from installs.views import exports, weeks
 from installs.views import entry, insight, workflow
+from installs.views import api, transfer
 
 register_converter(IsoDateConverter, "date")
 
@@ -38,4 +39,11 @@ urlpatterns = [
     path("weeks/<date:date>/pace/", insight.week_pace, name="week_pace"),
     path("regions/<slug:slug>/", insight.region_detail, name="region_detail"),
     path("targets/", insight.targets, name="targets"),
+    # Import of official tables, history downloads, the read-only JSON API.
+    path("import/", transfer.import_upload, name="import_upload"),
+    path("import/confirm/", transfer.import_confirm, name="import_confirm"),
+    path("export/history.xlsx", transfer.history_xlsx, name="history_xlsx"),
+    path("export/history.csv", transfer.history_csv, name="history_csv"),
+    path("api/weeks/", api.week_list, name="api_weeks"),
+    path("api/weeks/<date:date>/", api.week_detail, name="api_week"),
 ]

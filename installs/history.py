@@ -1,0 +1,206 @@
+"""
+The history export: every week, as one workbook and as one CSV file.
+
+The workbook has a long sheet first (one row per week, region and measure:
+households, installed, new, rate, rank) and then one sheet per week in the
+official layout (``sheets.write_week_sheet``), newest week first. The CSV
+file is the long sheet in UTF-8 with a BOM, so that Excel opens the Chinese
+correctly.
+
+Every number comes from ``selectors.progress_history``: one query for all
+snapshots and the rules' ``history_table`` (new, rate and rank of every week
+in one pandas pass), so five years of weeks cost what one does. Each week's
+sheet gets a WeekProgress cut from that history, equal to what
+``selectors.week_progress`` gives the page (tested).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from installs import layout, rules, selectors, sheets
+from installs.models import Week
+from installs.selectors import ProgressHistory, WeekProgress
+
+LONG_FIELDS = ["week", "region", "device", "gas_type", *layout.FIELDS]
+RATE_FORMAT = "0.0%"
+HEADER_FONT = Font(name=sheets.FONT_NAME, bold=True)
+BODY_FONT = Font(name=sheets.FONT_NAME)
+
+
+def long_labels() -> list[str]:
+    """The long form's column headings, in the bureau's words."""
+    return [
+        pgettext("history column", "Week"),
+        str(layout.REGION_LABEL),
+        pgettext("history column", "Device"),
+        pgettext("history column", "Gas supply"),
+        *(str(layout.FIELD_LABELS[f]) for f in layout.FIELDS),
+    ]
+
+
+def history_frame(history: ProgressHistory) -> pd.DataFrame:
+    """
+    The long form: one row per reported (week, region, measure), oldest week
+    first, regions and measures in official order. ``new`` and ``rank`` are
+    Int64 (missing where there is none), ``rate`` the exact ratio (missing where
+    households is 0).
+    """
+    table = history.table
+    region_order = {r.pk: i for i, r in enumerate(history.regions)}
+    measure_order = {m.pk: i for i, m in enumerate(history.measures)}
+    regions = {r.pk: r for r in history.regions}
+    measures = {m.pk: m for m in history.measures}
+    frame = pd.DataFrame(
+        {
+            "week": table["week"],
+            "region": table["region"].map(lambda pk: regions[pk].name),
+            "device": table["measure"].map(lambda pk: measures[pk].device),
+            "gas_type": table["measure"].map(lambda pk: measures[pk].gas_type),
+            "households": table["households"],
+            "installed": table["installed"],
+            "new": table["new"],
+            "rate": table["rate"],
+            "rank": table["rank"],
+            "_region_order": table["region"].map(region_order),
+            "_measure_order": table["measure"].map(measure_order),
+        }
+    )
+    frame = frame.sort_values(["week", "_region_order", "_measure_order"], kind="stable")
+    return frame.drop(columns=["_region_order", "_measure_order"]).reset_index(drop=True)
+
+
+def week_progresses(history: ProgressHistory, weeks: list[Week]) -> list[WeekProgress]:
+    """
+    The WeekProgress of each of ``weeks`` (oldest first, as stored), cut from the
+    history instead of one week_progress() call per week: the same table, totals,
+    regions and measures as the page (regions and measures that are active or
+    reported that week).
+    """
+    tables = dict(iter(history.table.groupby("week", sort=False)))
+    columns = [*rules.SNAPSHOT_COLUMNS, "new", "rate", "rank"]
+    empty_table = history.table.loc[[], columns].reset_index(drop=True)
+    progresses = []
+    for i, week in enumerate(weeks):
+        table = tables.get(week.date)
+        table = empty_table if table is None else table.loc[:, columns].reset_index(drop=True)
+        if table.empty:
+            totals = rules.week_totals(table)
+        else:
+            totals = history.totals.xs(week.date, level="week")
+        reported_regions = set(table["region"])
+        reported_measures = set(table["measure"])
+        progresses.append(
+            WeekProgress(
+                week=week,
+                previous_week=weeks[i - 1] if i > 0 else None,
+                next_week=weeks[i + 1] if i + 1 < len(weeks) else None,
+                regions=[r for r in history.regions if r.active or r.pk in reported_regions],
+                measures=[m for m in history.measures if m.active or m.pk in reported_measures],
+                table=table,
+                totals=totals,
+            )
+        )
+    return progresses
+
+
+def _cell_value(field: str, value):
+    if field == "week":
+        return value
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if field == "rate":
+        return float(value)
+    if field in layout.FIELDS:
+        return int(value)
+    return str(value)
+
+
+def long_rows(frame: pd.DataFrame) -> list[list]:
+    """The long form as plain Python values (date, str, int, float, None)."""
+    return [
+        [_cell_value(f, value) for f, value in zip(LONG_FIELDS, row, strict=True)]
+        for row in frame.loc[:, LONG_FIELDS].itertuples(index=False, name=None)
+    ]
+
+
+def history_workbook() -> Workbook:
+    """The long sheet, then one official sheet per week, newest first."""
+    history = selectors.progress_history()
+    weeks = list(Week.objects.order_by("date"))
+    workbook = Workbook()
+    _write_long_sheet(workbook.active, long_rows(history_frame(history)))
+    for progress in reversed(week_progresses(history, weeks)):
+        sheets.write_week_sheet(workbook.create_sheet(), progress)
+    return workbook
+
+
+def _write_long_sheet(ws, rows: list[list]) -> None:
+    ws.title = _("All weeks")
+    ws.append(long_labels())
+    for cell in ws[1]:
+        cell.font = HEADER_FONT
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    formats = {"week": "yyyy-mm-dd"}
+    for row, values in enumerate(rows, start=2):
+        for col, (field, value) in enumerate(zip(LONG_FIELDS, values, strict=True), start=1):
+            if value is None:
+                continue
+            cell = ws.cell(row=row, column=col)
+            if isinstance(value, str):
+                sheets.put_text(cell, value)  # a region's name stays text, never a formula
+            elif field == "rate":
+                sheets.put_exact_float(cell, value)  # every digit of the exact ratio
+                cell.number_format = RATE_FORMAT
+            else:
+                cell.value = value
+                cell.number_format = formats.get(field, sheets.COUNT_FORMAT)
+    widths = [12, 16, 12, 10, 10, 10, 16, 10, 8]
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+
+
+# CSV ------------------------------------------------------------------------
+
+
+def csv_text(value: str) -> str:
+    """Text a spreadsheet will not run as a formula (OWASP CSV injection): a leading ' if needed."""
+    return f"'{value}" if value.startswith(sheets.FORMULA_TRIGGERS) else value
+
+
+def history_csv() -> bytes:
+    """
+    The long form as CSV, UTF-8 with a BOM. Rates are the exact ratio (as in the
+    workbook), with a last column holding the rate as people read it (37.5%).
+    """
+    history = selectors.progress_history()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([*long_labels(), _("Installation rate (as shown)")])
+    for values in long_rows(history_frame(history)):
+        row = dict(zip(LONG_FIELDS, values, strict=True))
+        shown = rules.rate_text(row["installed"], row["households"])
+        writer.writerow([_csv_value(field, row[field]) for field in LONG_FIELDS] + [shown])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _csv_value(field: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return csv_text(value)
+    if field == "rate":
+        return repr(value)  # the exact ratio, every digit
+    return str(value)

@@ -1,0 +1,209 @@
+"""
+The read-only JSON API for other systems (城市运行管理服务平台) and scripts.
+
+Two ways in: a signed-in user with a role (the browser's session), or a
+system's token in ``Authorization: Bearer <key>``. A token reads published
+weeks only (what the bureau has released); a user reads the weeks the ranking
+page shows them (all, each marked with its state). No client is ever
+redirected to the login page: a missing or wrong token is a 401 in JSON.
+GET and HEAD only; anything else is a 405.
+
+The numbers come from the same places as the page and the workbook:
+``selectors.week_progress`` and ``installs.layout``; rates are the exact
+ratio (a number) beside the text people read (``rules.rate_text``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from datetime import timedelta
+from functools import wraps
+
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from installs import layout, rules, selectors
+from installs.models import ApiToken, Region, Snapshot, Week
+from installs.permissions import user_role
+from installs.services.api_tokens import key_hash
+
+# A token's last_used_at is written at most this often (not on every request).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _error(status: int, code: str, message: str) -> JsonResponse:
+    response = JsonResponse({"error": code, "message": message}, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def _token_for(header: str) -> ApiToken | None:
+    scheme, _space, key = header.partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
+        return None
+    token = ApiToken.objects.filter(key_hash=key_hash(key), active=True).first()
+    if token is not None:
+        now = timezone.now()
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+        ).update(last_used_at=now)
+    return token
+
+
+def api_view(view):
+    """Method check, then a token or a session with a role; sets ``request.published_only``."""
+
+    @login_not_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            response = _error(405, "method_not_allowed", _("This API is read-only: use GET."))
+            response["Allow"] = "GET, HEAD"
+            return response
+        header = request.headers.get("Authorization", "")
+        if header:
+            if _token_for(header) is None:
+                return _error(
+                    401, "invalid_token", _("The API token is missing, wrong or revoked.")
+                )
+            request.published_only = True
+        elif request.user.is_authenticated:
+            if user_role(request.user) is None:
+                return _error(403, "no_role", _("This account has no role in the campaign."))
+            request.published_only = False
+        else:
+            return _error(
+                401,
+                "not_authenticated",
+                _("Sign in, or send a token in the header Authorization: Bearer <key>."),
+            )
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        response["Vary"] = "Authorization, Cookie"
+        return response
+
+    return wrapped
+
+
+def _visible_weeks(request: HttpRequest):
+    weeks = Week.objects.order_by("-date")
+    if request.published_only:
+        weeks = weeks.filter(state=Week.State.PUBLISHED)
+    return weeks
+
+
+@api_view
+def week_list(request: HttpRequest) -> JsonResponse:
+    """Every week the client may read, newest first, with how many regions reported."""
+    weeks = list(_visible_weeks(request))
+    reported = dict(
+        Snapshot.objects.filter(week__in=weeks)
+        .values("week")
+        .annotate(regions=Count("region", distinct=True))
+        .values_list("week", "regions")
+    )
+    region_count = Region.objects.filter(active=True).count()
+    return JsonResponse(
+        {
+            "weeks": [
+                {
+                    "date": week.date.isoformat(),
+                    "state": week.state,
+                    "state_label": week.get_state_display(),
+                    "reported": reported.get(week.pk, 0),
+                    "regions": region_count,
+                    "links": _week_links(request, week.date),
+                }
+                for week in weeks
+            ]
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@api_view
+def week_detail(request: HttpRequest, date: datetime.date) -> JsonResponse:
+    week = _visible_weeks(request).filter(date=date).first()
+    if week is None:
+        return _error(404, "not_found", _("There is no week of %(date)s.") % {"date": date})
+    return JsonResponse(
+        week_data(request, selectors.week_progress(week)),
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _week_links(request: HttpRequest, date: datetime.date) -> dict:
+    return {
+        "api": request.build_absolute_uri(reverse("installs:api_week", args=[date])),
+        "page": request.build_absolute_uri(reverse("installs:week_detail", args=[date])),
+        "xlsx": request.build_absolute_uri(reverse("installs:week_export", args=[date])),
+    }
+
+
+def week_data(request: HttpRequest, progress: selectors.WeekProgress) -> dict:
+    """The computed table of one week as JSON-ready data (layout's rows, as the page shows them)."""
+    week = progress.week
+    measures = progress.measures
+    neighbours = {}
+    for name, other in (
+        ("previous_week", progress.previous_week),
+        ("next_week", progress.next_week),
+    ):
+        visible = other is not None and (not request.published_only or other.is_published)
+        neighbours[name] = other.date.isoformat() if visible else None
+    regions = []
+    for region, row in zip(progress.regions, layout.region_rows(progress), strict=True):
+        regions.append(
+            {
+                "name": region.name,
+                "slug": region.slug,
+                "code": region.code,
+                "reported": row["reported"],
+                "figures": {m.slug: _figures(row, m) for m in measures},
+            }
+        )
+    totals = layout.totals_row(progress)
+    not_reported = [r for r in regions if not r["reported"]]
+    return {
+        "week": week.date.isoformat(),
+        "state": week.state,
+        "state_label": week.get_state_display(),
+        "title": layout.table_title(),
+        "date_line": layout.date_line(week.date),
+        **neighbours,
+        "links": _week_links(request, week.date),
+        "measures": [
+            {"slug": m.slug, "device": m.device, "gas_type": m.gas_type} for m in measures
+        ],
+        "regions": regions,
+        "totals": {m.slug: _figures(totals, m, rank=False) for m in measures},
+        "reporting": {
+            "reported": progress.reported_count,
+            "total": progress.region_count,
+            "not_reported": [{"name": r["name"], "slug": r["slug"]} for r in not_reported],
+        },
+    }
+
+
+def _figures(row: dict, measure, *, rank: bool = True) -> dict | None:
+    """One measure's cells: None when the region did not report it."""
+    households = row[layout.cell_key(measure, "households")]
+    if households is None:
+        return None
+    installed = row[layout.cell_key(measure, "installed")]
+    figures = {
+        "households": households,
+        "installed": installed,
+        "new": row[layout.cell_key(measure, "new")],
+        "rate": row[layout.cell_key(measure, "rate")],
+        "rate_text": rules.rate_text(installed, households) or None,
+    }
+    if rank:
+        figures["rank"] = row[layout.cell_key(measure, "rank")]
+    return figures

@@ -1,0 +1,231 @@
+"""
+Bringing tables in and taking everything out: the import of an official
+workbook (bureau staff: upload, preview, confirm) and the history downloads
+(every role).
+
+The upload is read in memory and never stored. What the preview showed is
+kept in the session (the figures and the versions of the stored figures it
+compared against), keyed by a random token in the confirmation form; the
+confirmation saves exactly that through the figures service, which checks
+everything again and refuses (FiguresConflict) when a figure changed since the
+preview, instead of overwriting it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import quote
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from installs import history, imports, layout, sheets, tables
+from installs.models import Region
+from installs.permissions import Role, any_role_required, role_required
+from installs.services.figures import FiguresConflict
+from installs.services.imports import (
+    ImportRefused,
+    import_preview,
+    payload_figures,
+    table_import,
+)
+
+SESSION_KEY = "transfer_imports"
+MAX_PENDING = 3  # previews kept per session (several tabs); the oldest is dropped
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Workbook (.xlsx)"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+    week = forms.DateField(
+        label=gettext_lazy("Week (report date)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=gettext_lazy(
+            "Leave empty to take the date line above the table, e.g. (2022.11.28)."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB.")
+                % {"limit": f"{settings.UPLOAD_MAX_BYTES / (1024 * 1024):g}"}
+            )
+        return upload
+
+
+def _read_upload(upload) -> bytes:
+    data = bytearray()
+    for chunk in upload.chunks():
+        data += chunk
+        if len(data) > settings.UPLOAD_MAX_BYTES:
+            break  # the reader refuses it by its size
+    return bytes(data)
+
+
+@role_required(Role.BUREAU)
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """The upload form; a POST reads the workbook and shows the preview (nothing saved yet)."""
+    if request.method != "POST":
+        return render(request, "installs/import_upload.html", {"form": UploadForm()})
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "installs/import_upload.html", {"form": form}, status=400)
+    upload = form.cleaned_data["file"]
+    file_name = upload.name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    try:
+        parsed = imports.read_week_table(_read_upload(upload), file_name=file_name)
+    except imports.UploadRejected as rejected:
+        form.add_error("file", rejected.message)
+        return render(request, "installs/import_upload.html", {"form": form}, status=400)
+    if not file_name.lower().endswith(".xlsx"):
+        form.add_error("file", imports.not_xlsx_message())
+        return render(request, "installs/import_upload.html", {"form": form}, status=400)
+    preview = import_preview(parsed=parsed, week=form.cleaned_data["week"], actor=request.user)
+    token = ""
+    if preview.can_save:
+        token = secrets.token_urlsafe(16)
+        pending = request.session.get(SESSION_KEY, {})
+        pending[token] = preview.payload()
+        request.session[SESSION_KEY] = dict(list(pending.items())[-MAX_PENDING:])
+    return render(request, "installs/import_preview.html", _preview_context(preview, token))
+
+
+def _preview_context(preview, token: str) -> dict:
+    file_regions = {c.region.pk for c in preview.changes}
+    return {
+        "preview": preview,
+        "token": token,
+        "title": layout.table_title(),
+        "date_line": layout.date_line(preview.week_date) if preview.week_date else "",
+        "table": tables.progress_table(preview.progress) if preview.progress else None,
+        "note": layout.NOTE,
+        "changed": [c for c in preview.changes if c.kind != "unchanged"],
+        "untouched": [r for r in Region.objects.filter(active=True) if r.pk not in file_regions],
+        "counts": {kind: preview.count(kind) for kind in ("added", "changed", "unchanged")},
+    }
+
+
+@role_required(Role.BUREAU)
+@require_POST
+def import_confirm(request: HttpRequest) -> HttpResponse:
+    """Save what the preview showed; refused when any of it changed since."""
+    token = request.POST.get("token", "")
+    pending = request.session.get(SESSION_KEY, {})
+    payload = pending.get(token)
+    if payload is None:
+        messages.error(
+            request, _("This preview has expired or was saved already: upload the file again.")
+        )
+        return redirect("installs:import_upload")
+    try:
+        week_date, file_name, figures = payload_figures(payload)
+    except (KeyError, TypeError, ValueError):
+        messages.error(
+            request,
+            _("This preview no longer fits the regions and measures: upload the file again."),
+        )
+        return redirect("installs:import_upload")
+    try:
+        result = table_import(
+            week_date=week_date, figures=figures, actor=request.user, file_name=file_name
+        )
+    except FiguresConflict as conflict:
+        _forget(request, token)
+        return render(
+            request,
+            "installs/import_conflict.html",
+            {
+                "week_date": week_date,
+                "file_name": file_name,
+                "current": _conflicts(conflict, figures),
+            },
+            status=409,
+        )
+    except ImportRefused as refused:
+        _forget(request, token)
+        return render(
+            request,
+            "installs/import_refused.html",
+            {"week_date": week_date, "file_name": file_name, "errors": refused.errors},
+            status=400,
+        )
+    _forget(request, token)
+    messages.success(
+        request,
+        _("Imported %(file)s into the week of %(date)s: %(count)s figures changed.")
+        % {"file": file_name, "date": week_date.isoformat(), "count": len(result.saved)},
+    )
+    return redirect("installs:week_detail", date=result.week.date)
+
+
+def _forget(request: HttpRequest, token: str) -> None:
+    pending = request.session.get(SESSION_KEY, {})
+    pending.pop(token, None)
+    request.session[SESSION_KEY] = pending
+
+
+def _conflicts(conflict: FiguresConflict, figures) -> list[dict]:
+    wanted = {(f.region.pk, f.measure.pk): f for f in figures}
+    rows = []
+    for pair, snapshot in conflict.current.items():
+        figure = wanted[pair]
+        rows.append(
+            {
+                "region": figure.region,
+                "measure": figure.measure,
+                "file": (figure.households, figure.installed),
+                "current": None if snapshot is None else (snapshot.households, snapshot.installed),
+                "updated_by": getattr(snapshot, "updated_by", None),
+                "updated_at": getattr(snapshot, "updated_at", None),
+            }
+        )
+    return rows
+
+
+def _download(content: bytes, *, content_type: str, filename: str, ascii_filename: str):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    )
+    return response
+
+
+def _history_name(extension: str) -> str:
+    name = _("history")
+    return f"{layout.table_title()}_{name}.{extension}"
+
+
+@any_role_required
+def history_xlsx(request: HttpRequest) -> HttpResponse:
+    """Every week: the long sheet, then a sheet per week in the official layout."""
+    return sheets.workbook_response(
+        history.history_workbook(),
+        filename=_history_name("xlsx"),
+        ascii_filename="gas-safety-progress_history.xlsx",
+    )
+
+
+@any_role_required
+def history_csv(request: HttpRequest) -> HttpResponse:
+    """Every week's figures in long form, CSV in UTF-8 with a BOM (for Excel)."""
+    return _download(
+        history.history_csv(),
+        content_type="text/csv; charset=utf-8",
+        filename=_history_name("csv"),
+        ascii_filename="gas-safety-progress_history.csv",
+    )
