@@ -2,19 +2,24 @@
 Pace and forecast: at the pace of the last four weeks, when does each region
 reach its measure's target, and will that be before the deadline?
 
-Pure pandas, no Django: a history table (``rules.history_table``) and the
+Pure pandas, no Django: the reports of the last four weeks and the
 measures' targets in, one row per (region, measure) out, so every rule here
-is tested on hand-made histories.
+is tested on hand-made histories. Only reports of the 28 days up to the week
+count, so a caller may pass any longer history and gets the same answer (the
+ranking page fetches just those weeks).
 
 The rules, precisely:
 
-- **Pace** is the average weekly new installs over the last 4 weeks before the
-  week shown: (installed now − installed at the base report) ÷ the weeks
-  between them. The base report is the pair's latest report at least 28 days
-  before the week; a pair with a shorter history uses its earliest report
-  (one week of history: pace = that week's new installs). A pair with no
-  earlier report has no pace. Weeks are counted in days ÷ 7, so a region that
-  skipped a week is not credited with a faster pace.
+- **Pace** is the average weekly new installs over the last 4 weeks:
+  (installed now − installed at the base report) ÷ the weeks between them.
+  The base report is the pair's earliest report in the 28 days before the
+  week (with weekly reports: 4 weeks earlier). With a shorter history that is
+  the earliest one there is (one week of history: pace = that week's new
+  installs); with no earlier report in those 28 days there is no pace. Weeks
+  are counted as days ÷ 7, so a region that skipped a week is not credited
+  with a faster pace.
+- **New this week** = installed now − installed at the pair's latest earlier
+  report in those 28 days.
 - **Remaining** = ceil(target rate × households) − installed: the target is
   reached only by whole households.
 - **Weeks left** = ceil(remaining ÷ pace), in exact integer arithmetic;
@@ -33,6 +38,8 @@ import datetime
 from fractions import Fraction
 
 import pandas as pd
+
+from installs import rules
 
 WINDOW_DAYS = 28  # the last 4 weeks
 
@@ -72,15 +79,19 @@ def forecast(history: pd.DataFrame, week: datetime.date, targets: pd.DataFrame) 
     """
     The forecast of every (region, measure) reported in ``week``.
 
-    ``history``: rows of ``rules.history_table`` (week, region, measure,
-    households, installed, new, rate), any weeks; later weeks are ignored.
-    ``targets``: indexed by measure, columns ``target_rate`` (a fraction, e.g.
-    Decimal("0.95")) and ``target_date`` (a date or None).
+    ``history``: reports with columns week (a date), region, measure,
+    households, installed (``rules.HISTORY_COLUMNS``), any weeks; only the
+    28 days up to ``week`` are read. ``targets``: indexed by measure, columns
+    ``target_rate`` (a fraction, e.g. Decimal("0.95")) and ``target_date``
+    (a date or None).
     """
-    history = history[history["week"] <= week]
-    current = history[history["week"] == week].set_index(["region", "measure"])
-    earlier = history[history["week"] < week]
-    base = _base_reports(earlier, week).reindex(current.index)
+    start = week - datetime.timedelta(days=WINDOW_DAYS)
+    window = history[(history["week"] >= start) & (history["week"] <= week)]
+    current = window[window["week"] == week].set_index(["region", "measure"])
+    earlier = window[window["week"] < week].sort_values("week").groupby(["region", "measure"])
+    base = earlier[["week", "installed"]].first().reindex(current.index)
+    previous = earlier["installed"].last().reindex(current.index)
+    rates = rules.rates(current["installed"], current["households"])
 
     rows = []
     for (region, measure), now in current.iterrows():
@@ -89,6 +100,8 @@ def forecast(history: pd.DataFrame, week: datetime.date, targets: pd.DataFrame) 
         if pd.isna(target_date):
             target_date = None
         households, installed = int(now["households"]), int(now["installed"])
+        last = previous.at[(region, measure)]
+        new = pd.NA if pd.isna(last) else installed - int(last)
         required = _ceil(Fraction(str(target_rate)) * households)
         remaining = required - installed
         base_week = base.at[(region, measure), "week"]
@@ -98,8 +111,8 @@ def forecast(history: pd.DataFrame, week: datetime.date, targets: pd.DataFrame) 
             "measure": measure,
             "households": households,
             "installed": installed,
-            "new": now["new"],
-            "rate": now["rate"],
+            "new": new,
+            "rate": rates.at[(region, measure)],
             "required": required,
             "remaining": remaining,
             "base_week": None,
@@ -128,7 +141,6 @@ def forecast(history: pd.DataFrame, week: datetime.date, targets: pd.DataFrame) 
                     projected_date=week + datetime.timedelta(days=7 * weeks_left),
                 )
         row["status"] = _status(row, week)
-        new = now["new"]
         row["stalled"] = bool(not pd.isna(new) and new <= 0 and installed < households)
         row["missed"] = row["status"] in (DEADLINE_PAST, WILL_MISS) or (
             row["status"] == ZERO_PACE and target_date is not None
@@ -142,23 +154,6 @@ def forecast(history: pd.DataFrame, week: datetime.date, targets: pd.DataFrame) 
     frame["stalled"] = frame["stalled"].astype(bool)
     frame["missed"] = frame["missed"].astype(bool)
     return frame
-
-
-def _base_reports(earlier: pd.DataFrame, week: datetime.date) -> pd.DataFrame:
-    """Per pair: the latest report at least WINDOW_DAYS before ``week``, else the earliest one."""
-    if earlier.empty:
-        return pd.DataFrame(
-            columns=["week", "installed"],
-            index=pd.MultiIndex.from_tuples([], names=["region", "measure"]),
-        )
-    ordered = earlier.sort_values("week")
-    pairs = ["region", "measure"]
-    cutoff = week - datetime.timedelta(days=WINDOW_DAYS)
-    old_enough = ordered[ordered["week"] <= cutoff].groupby(pairs).last()
-    first = ordered.groupby(pairs).first()
-    base = first.loc[:, ["week", "installed"]].copy()
-    base.loc[old_enough.index, ["week", "installed"]] = old_enough.loc[:, ["week", "installed"]]
-    return base
 
 
 def _status(row: dict, week: datetime.date) -> str:

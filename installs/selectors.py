@@ -14,7 +14,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from installs import rules
+from installs import pace, rules
 from installs.models import Measure, Region, Snapshot, Week
 
 
@@ -161,7 +161,8 @@ def progress_history(*, until: Week | None = None) -> ProgressHistory:
     Ranks equal what ``week_progress`` gives each of those weeks.
     """
     weeks = Week.objects.order_by("date")
-    snapshots = Snapshot.objects.all()
+    # No ORDER BY: Snapshot's default ordering joins and sorts in SQL; history_table sorts.
+    snapshots = Snapshot.objects.order_by()
     if until is not None:
         weeks = weeks.filter(date__lte=until.date)
         snapshots = snapshots.filter(week__date__lte=until.date)
@@ -190,6 +191,36 @@ def progress_history(*, until: Week | None = None) -> ProgressHistory:
         table=table,
         totals=rules.history_totals(table),
     )
+
+
+def recent_reports(week: Week, *, days: int) -> pd.DataFrame:
+    """
+    Every report of the ``days`` up to and including the week, in one query:
+    columns ``rules.HISTORY_COLUMNS`` (week is a date). The pace reads these.
+    """
+    start = week.date - datetime.timedelta(days=days)
+    rows = (
+        Snapshot.objects.filter(week__date__gte=start, week__date__lte=week.date)
+        .order_by()
+        .values_list("week__date", "region_id", "measure_id", "households", "installed")
+    )
+    return pd.DataFrame(list(rows), columns=rules.HISTORY_COLUMNS)
+
+
+def week_forecast(progress: WeekProgress) -> pd.DataFrame:
+    """
+    ``pace.forecast`` of every reported (region, measure) of the week against
+    its measure's target: one query more than the week's progress.
+    """
+    reports = recent_reports(progress.week, days=pace.WINDOW_DAYS)
+    targets = pd.DataFrame(
+        {
+            "target_rate": [m.target_rate for m in progress.measures],
+            "target_date": [m.target_date for m in progress.measures],
+        },
+        index=pd.Index([m.pk for m in progress.measures], name="measure"),
+    )
+    return pace.forecast(reports, progress.week.date, targets)
 
 
 def week_for_date(date: datetime.date) -> Week | None:

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pandas as pd
+from pandas.testing import assert_frame_equal
 
 from installs import pace, rules
 
@@ -81,6 +82,25 @@ class TestPace:
         row = forecast_row(history((weeks_before(2), 100, 10), (W, 100, 30)))
         assert row["window_weeks"] == 2.0
         assert row["pace"] == 10.0
+
+    def test_it_has_no_pace_when_the_last_report_is_older_than_four_weeks(self):
+        row = forecast_row(history((weeks_before(5), 100, 10), (W, 100, 30)))
+        assert pd.isna(row["pace"])
+        assert pd.isna(row["new"])
+        assert row["status"] == pace.NO_HISTORY
+
+    def test_it_reads_only_the_last_four_weeks(self):
+        reports = [(weeks_before(n), 1000, 500 - 40 * n) for n in range(10, -1, -1)]
+        full = pace.forecast(history(*reports), W, targets())
+        recent = pace.forecast(history(*reports[-5:]), W, targets())
+        assert_frame_equal(full, recent)
+
+    def test_it_takes_new_installs_from_the_last_earlier_report(self):
+        row = forecast_row(
+            history((weeks_before(3), 100, 10), (weeks_before(2), 100, 30), (W, 100, 30))
+        )
+        assert row["new"] == 0
+        assert row["stalled"] is True
 
     def test_it_ignores_weeks_after_the_week_shown(self):
         table = history(

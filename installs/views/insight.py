@@ -27,8 +27,9 @@ def _get_week_or_404(date: datetime.date) -> Week:
     return week
 
 
-def _latest_week_or_home(view_name: str) -> HttpResponse:
-    week = selectors.latest_week()
+def _latest_week_or_home(request: HttpRequest, view_name: str) -> HttpResponse:
+    # As the ranking page's home: leadership start from the latest published week.
+    week = selectors.latest_week(published_only=user_role(request.user) == Role.LEADER)
     if week is None:
         return redirect("installs:home")  # it explains that there are no weeks yet
     return redirect(view_name, date=week.date)
@@ -36,12 +37,12 @@ def _latest_week_or_home(view_name: str) -> HttpResponse:
 
 @any_role_required
 def charts_latest(request: HttpRequest) -> HttpResponse:
-    return _latest_week_or_home("installs:week_charts")
+    return _latest_week_or_home(request, "installs:week_charts")
 
 
 @any_role_required
 def pace_latest(request: HttpRequest) -> HttpResponse:
-    return _latest_week_or_home("installs:week_pace")
+    return _latest_week_or_home(request, "installs:week_pace")
 
 
 @any_role_required
@@ -143,12 +144,12 @@ def _cells(record: dict | None) -> dict | None:
 @any_role_required
 def week_pace(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = _get_week_or_404(date)
-    history = selectors.progress_history(until=week)
-    forecast = pace.forecast(history.table, week.date, _targets(history.measures))
-    regions = {r.pk: r for r in history.regions}
-    order = {r.pk: position for position, r in enumerate(history.regions)}
+    progress = selectors.week_progress(week)
+    forecast = selectors.week_forecast(progress)
+    regions = {r.pk: r for r in progress.regions}
+    order = {r.pk: position for position, r in enumerate(progress.regions)}
     sections = []
-    for measure in history.measures:
+    for measure in progress.measures:
         rows = forecast[forecast["measure"] == measure.pk].to_dict("records")
         rows = sorted((r for r in rows if r["region"] in order), key=lambda r: order[r["region"]])
         sections.append(
@@ -170,18 +171,7 @@ def week_pace(request: HttpRequest, date: datetime.date) -> HttpResponse:
             "date_line": layout.date_line(week.date),
             "sections": sections,
             "can_set_targets": user_role(request.user) == Role.BUREAU,
-            "window_days": pace.WINDOW_DAYS,
         },
-    )
-
-
-def _targets(measures: list[Measure]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "target_rate": [m.target_rate for m in measures],
-            "target_date": [m.target_date for m in measures],
-        },
-        index=pd.Index([m.pk for m in measures], name="measure"),
     )
 
 
