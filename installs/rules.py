@@ -9,6 +9,7 @@ Nothing else in the project ranks or rounds.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 # One row per (region, measure) reported in the week. ``previous_installed`` is
@@ -26,21 +27,35 @@ def week_table(snapshots: pd.DataFrame) -> pd.DataFrame:
     missing where households is 0) and ``rank`` (Int64, per measure, missing
     where there is no rate).
     """
-    table = snapshots.loc[:, SNAPSHOT_COLUMNS].copy()
-    table["households"] = table["households"].astype("int64")
-    table["installed"] = table["installed"].astype("int64")
-    previous = table["previous_installed"].astype("Int64")
-    table["previous_installed"] = previous
-    table["new"] = table["installed"].astype("Int64") - previous
-    table["rate"] = rates(table["installed"], table["households"])
-    table["rank"] = rank_by_rate(table["rate"], table["measure"])
-    return table
+    # Built in one constructor: every column assignment into a frame costs as
+    # much as the arithmetic here, and this runs on every ranking page.
+    households = snapshots["households"].astype("int64")
+    installed = snapshots["installed"].astype("int64")
+    previous = snapshots["previous_installed"].astype("Int64")
+    rate = rates(installed, households)
+    return pd.DataFrame(
+        {
+            "region": snapshots["region"],
+            "measure": snapshots["measure"],
+            "households": households,
+            "installed": installed,
+            "previous_installed": previous,
+            "new": installed.astype("Int64") - previous,
+            "rate": rate,
+            "rank": rank_by_rate(rate, snapshots["measure"]),
+        },
+        index=snapshots.index,
+    )
 
 
 def rates(installed: pd.Series, households: pd.Series) -> pd.Series:
     """installed / households as float, missing (not infinite) where households is 0."""
     # One division for every row: equal fractions give identical floats, so ties stay ties.
-    return (installed / households.where(households > 0)).astype("float64")
+    numerator = installed.to_numpy(dtype="float64", na_value=np.nan)
+    denominator = households.to_numpy(dtype="float64", na_value=np.nan)
+    result = np.full(len(numerator), np.nan)
+    np.divide(numerator, denominator, out=result, where=denominator > 0)
+    return pd.Series(result, index=installed.index, dtype="float64")
 
 
 def rank_by_rate(rate: pd.Series, measure: pd.Series) -> pd.Series:
@@ -55,16 +70,17 @@ def week_totals(table: pd.DataFrame) -> pd.DataFrame:
     installed and new, and the rate Σinstalled / Σhouseholds. Indexed by measure.
     """
     grouped = table.groupby("measure", sort=False)
-    totals = pd.DataFrame(
+    households = grouped["households"].sum()
+    installed = grouped["installed"].sum()
+    return pd.DataFrame(
         {
-            "households": grouped["households"].sum(),
-            "installed": grouped["installed"].sum(),
+            "households": households,
+            "installed": installed,
             # Regions without an earlier week add nothing; all of them missing means missing.
             "new": grouped["new"].sum(min_count=1).astype("Int64"),
+            "rate": rates(installed, households),
         }
     )
-    totals["rate"] = rates(totals["installed"], totals["households"])
-    return totals
 
 
 # One row per (week, region, measure) reported, any number of weeks at once.
