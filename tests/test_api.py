@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from installs.models import ApiToken, Region, Snapshot
 from installs.services.api_tokens import api_token_create, api_token_revoke, key_hash
@@ -101,6 +102,13 @@ def test_it_is_read_only(client, token, method):
 def test_it_is_read_only_for_a_signed_in_user_too(client, seed):
     client.force_login(make_user("ju", "bureau"))
     assert client.post(LIST).status_code == 405
+
+
+def test_a_post_gets_the_json_405_not_the_csrf_page(token):
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(LIST, **bearer(token))
+    assert response.status_code == 405
+    assert response.json()["error"] == "method_not_allowed"
 
 
 def test_it_answers_head(client, token):

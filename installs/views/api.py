@@ -25,6 +25,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from installs import layout, rules, selectors
 from installs.models import ApiToken, Region, Snapshot, Week
@@ -59,6 +60,9 @@ def _token_for(header: str) -> ApiToken | None:
 def api_view(view):
     """Method check, then a token or a session with a role; sets ``request.published_only``."""
 
+    # No CSRF check: nothing here writes, and an API client's POST should get
+    # this API's JSON 405, not the CSRF failure page.
+    @csrf_exempt
     @login_not_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
