@@ -35,6 +35,11 @@ urlpatterns = [
     # Charts, a region's history, pace and forecast, campaign targets.
     path("charts/", insight.charts_latest, name="charts_latest"),
     path("weeks/<date:date>/charts/", insight.week_charts, name="week_charts"),
+    path(
+        "weeks/<date:date>/charts/compact.json",
+        insight.week_charts_compact,
+        name="week_charts_compact",
+    ),
     path("pace/", insight.pace_latest, name="pace_latest"),
     path("weeks/<date:date>/pace/", insight.week_pace, name="week_pace"),
     path("regions/<slug:slug>/", insight.region_detail, name="region_detail"),

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from installs import selectors
+from installs import charts, selectors
 from installs.models import Measure, Profile, Region, Week
 from tests.factories import (
     load_seed,
@@ -26,7 +26,8 @@ CHARTS = "/weeks/2022-11-21/charts/"
 REGION = "/regions/qinyang/"
 PACE = "/weeks/2022-11-21/pace/"
 TARGETS = "/targets/"
-READ_PAGES = [CHARTS, REGION, PACE, "/charts/", "/pace/"]
+COMPACT = "/weeks/2022-11-21/charts/compact.json"
+READ_PAGES = [CHARTS, REGION, PACE, COMPACT, "/charts/", "/pace/"]
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ class TestRoles:
         assert client_for(client, None).get(url).status_code == 403
 
     @pytest.mark.parametrize("role", ["district", "bureau", "leader"])
-    @pytest.mark.parametrize("url", [CHARTS, REGION, PACE])
+    @pytest.mark.parametrize("url", [CHARTS, REGION, PACE, COMPACT])
     def test_it_shows_the_pages_to_every_role(self, client, url, role):
         assert client_for(client, role).get(url).status_code == 200
 
@@ -135,6 +136,30 @@ class TestChartsPage:
         html = client_for(client, "leader").get(CHARTS).content.decode()
         assert "各县(市、区)安装率" in html
         assert "本周环比新增安装数" in html
+
+
+@pytest.mark.usefixtures("seed")
+class TestCompactCharts:
+    def test_it_gives_a_compact_rate_chart_per_measure(self, client):
+        payload = client_for(client, "leader").get(COMPACT).json()
+        assert [chart["id"] for chart in payload["charts"]] == [
+            f"compact-rate-{slug}" for slug in MEASURES
+        ]
+        progress = selectors.week_progress(Week.objects.get(date="2022-11-21"))
+        for chart, measure in zip(payload["charts"], progress.measures, strict=True):
+            bars = charts.week_rate_bars(progress, measure, compact=True)
+            assert chart["figure"]["data"][0]["y"] == list(bars.data[0].y)
+            assert chart["figure"]["data"][0]["x"] == list(bars.data[0].x)
+            assert chart["height"] == bars.layout.height
+
+    def test_it_sends_the_chinese_locale_without_the_cloud_button(self, client):
+        config = client_for(client, "leader").get(COMPACT).json()["config"]
+        assert config["locale"] == "zh-CN"
+        assert config["showSendToCloud"] is False
+
+    def test_it_refuses_an_unknown_week(self, client):
+        url = "/weeks/2022-11-22/charts/compact.json"
+        assert client_for(client, "leader").get(url).status_code == 404
 
 
 def target_post(**changes) -> dict:
