@@ -101,14 +101,20 @@ def header_rows(measures: list[Measure]) -> list[list[HeaderCell]]:
 
 def region_rows(progress: WeekProgress) -> list[dict]:
     """One dict per region in official order; a region that did not report has reported=False."""
+    # The ranking page builds this for up to 200 regions per request: keys are made
+    # once, and a region starts from an all-empty row that only reported measures fill.
+    measures = [(m.pk, [(f, cell_key(m, f)) for f in FIELDS]) for m in progress.measures]
+    empty = {key: None for _, keys in measures for _, key in keys}
+    records = progress.records
     rows = []
     for region in progress.regions:
-        row = {"region": region.name, "slug": region.slug, "reported": False}
-        for measure in progress.measures:
-            record = progress.records.get((region.pk, measure.pk))
+        row = {"region": region.name, "slug": region.slug, "reported": False, **empty}
+        for measure_pk, keys in measures:
+            record = records.get((region.pk, measure_pk))
             if record is not None:
                 row["reported"] = True
-            row.update(_measure_cells(measure, record))
+                for f, key in keys:
+                    row[key] = _cell_value(f, record.get(f))
         rows.append(row)
     return rows
 
@@ -128,14 +134,11 @@ def _measure_cells(measure: Measure, values: dict | None) -> dict:
     """The five cells of one measure; None where there is nothing to show (also pandas' NA)."""
     if values is None:
         return {cell_key(measure, f): None for f in FIELDS}
-    cells = {}
-    for f in FIELDS:
-        value = values.get(f)
-        # pd.isna() per cell costs more than the rest of this loop: test NA and NaN directly.
-        if value is None or value is pd.NA or value != value:
-            cells[cell_key(measure, f)] = None
-        elif f == "rate":
-            cells[cell_key(measure, f)] = float(value)
-        else:
-            cells[cell_key(measure, f)] = int(value)
-    return cells
+    return {cell_key(measure, f): _cell_value(f, values.get(f)) for f in FIELDS}
+
+
+def _cell_value(field: str, value) -> int | float | None:
+    # pd.isna() per cell costs more than the rest of the row: test NA and NaN directly.
+    if value is None or value is pd.NA or value != value:
+        return None
+    return float(value) if field == "rate" else int(value)

@@ -14,7 +14,6 @@ more (see the module's timing notes in the page's test report).
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 from functools import cached_property
 
 import django_tables2 as tables
@@ -22,7 +21,6 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django_tables2.data import TableListData
-from django_tables2.rows import BoundRow, BoundRows
 from django_tables2.utils import OrderBy
 
 from installs import layout, rules
@@ -154,26 +152,6 @@ class ProgressData(TableListData):
         self.data = rows
 
 
-class ProgressRow(BoundRow):
-    """One region's (or 合计's) row, written as one string of cells."""
-
-    def __init__(self, record: dict, table: ProgressTable, total: bool = False) -> None:
-        super().__init__(record, table)
-        self.total = total
-
-    @cached_property
-    def html(self) -> SafeString:
-        return self.table.row_html(self.record, total=self.total)
-
-
-class ProgressRows(BoundRows):
-    def __iter__(self) -> Iterator[ProgressRow]:
-        for record in self.data:
-            yield ProgressRow(record, table=self.table)
-        for record in self.pinned_data.get("bottom") or ():
-            yield ProgressRow(record, table=self.table, total=True)
-
-
 class ProgressTable(tables.Table):
     """The official progress table of one week; build it with ``progress_table``."""
 
@@ -194,7 +172,6 @@ class ProgressTable(tables.Table):
             extra_columns=measure_columns(progress.measures),
             empty_text=_("No regions yet."),
         )
-        self.rows = ProgressRows(data=self.data, table=self, pinned_data=self.pinned_data)
         self.data_columns = [bc.column for bc in self.columns if bc.name != "region"]
         self.mark_places(rows)
         if request is not None:
@@ -209,26 +186,33 @@ class ProgressTable(tables.Table):
                 ranks = [row[column.key] for row in rows if row[column.key] is not None]
                 column.bottom_from = bottom_places_from(ranks)
 
-    def row_html(self, record: dict, *, total: bool) -> SafeString:
+    def body_html(self) -> SafeString:
+        """
+        Every body row in the current order, then 合计: one string for the
+        template, instead of a BoundRow and a template loop per row.
+        """
+        rows = [self.row_html(record, total=False) for record in self.data]
+        rows += [self.row_html(record, total=True) for record in self.pinned_data["bottom"]]
+        return mark_safe("\n".join(rows))
+
+    def row_html(self, record: dict, *, total: bool) -> str:
         """The <tr> of one record: the region's name as a row header, then every data cell."""
         name = html.escape(record["region"])
         if not record["reported"]:
-            return mark_safe(
+            return (
                 f'<tr class="unreported"><th scope="row" class="region">{name}</th>'
                 f'<td class="unreported-cell" colspan="{len(self.data_columns)}">'
                 f"{self.texts['unreported']}</td></tr>"
             )
         cells = "".join([column.td(record, total) for column in self.data_columns])
         if total:
-            return mark_safe(
-                f'<tr class="total"><th scope="row" class="region">{name}</th>{cells}</tr>'
-            )
+            return f'<tr class="total"><th scope="row" class="region">{name}</th>{cells}</tr>'
         if self.stalled(record):
-            return mark_safe(
+            return (
                 f'<tr class="no-new"><th scope="row" class="region">{name}'
                 f'<span class="mark-no-new" title="{self.texts["no_new"]}">○</span></th>{cells}</tr>'
             )
-        return mark_safe(f'<tr><th scope="row" class="region">{name}</th>{cells}</tr>')
+        return f'<tr><th scope="row" class="region">{name}</th>{cells}</tr>'
 
     @cached_property
     def texts(self) -> dict[str, str]:
@@ -248,32 +232,66 @@ class ProgressTable(tables.Table):
         return bool(known) and not any(known)
 
     def header(self) -> list[list[dict]]:
-        """``layout.header_rows`` with each leaf's sort link and ordering state."""
+        """
+        ``layout.header_rows`` ready for the template: each cell's text, its
+        attributes (spans, class, ordering state) and, on a leaf, its sort link.
+        """
         order = {OrderBy(alias).bare: OrderBy(alias) for alias in self.order_by or ()}
         query = self.request.GET.copy() if getattr(self, "request", None) else None
+        arrows = {"ascending": "▲", "descending": "▼"}
+        # BoundColumns looks a name up by walking every column: index them once.
+        columns = {bound.name: bound.column for bound in self.columns}
         rows = []
         for header_row in layout.header_rows(self.progress.measures):
             cells = []
             for cell in header_row:
-                entry = {"cell": cell, "state": "", "href": ""}
-                if cell.key and cell.key in self.columns:
-                    column = self.columns[cell.key].column
+                state, href = "", ""
+                if cell.key in columns:
                     current = order.get(cell.key)
                     if current is not None:
-                        entry["state"] = "descending" if current.is_descending else "ascending"
+                        state = "descending" if current.is_descending else "ascending"
                         descending = not current.is_descending
                     else:
-                        descending = column.first_descending
+                        descending = columns[cell.key].first_descending
                     if query is not None:
                         query[SORT_FIELD] = f"-{cell.key}" if descending else cell.key
-                        entry["href"] = "?" + query.urlencode()
-                cells.append(entry)
+                        href = "?" + query.urlencode()
+                cells.append(
+                    {
+                        "text": cell.text,
+                        "key": cell.key,
+                        "href": href,
+                        "attrs": _header_attrs(cell, state),
+                        "arrow": arrows.get(state, ""),
+                    }
+                )
             rows.append(cells)
         return rows
 
     @property
     def is_sorted(self) -> bool:
         return bool(self.order_by)
+
+
+def _header_attrs(cell: layout.HeaderCell, state: str) -> SafeString:
+    """A header cell's attributes: spans, a class per kind (the leaf key or group), sort state."""
+    attrs = ""
+    if cell.rowspan > 1:
+        attrs += f' rowspan="{cell.rowspan}"'
+    if cell.colspan > 1:
+        attrs += f' colspan="{cell.colspan}"'
+    if not cell.key:
+        classes = "group"
+    elif cell.key == "region":
+        classes = "leaf region"
+    else:
+        classes = f"leaf {html.escape(cell.key)}"
+    if state:
+        classes += f" sorted {state}"
+        attrs += f' class="{classes}" aria-sort="{state}"'
+    else:
+        attrs += f' class="{classes}"'
+    return mark_safe(attrs)
 
 
 def measure_columns(measures: list[Measure]) -> list[tuple[str, tables.Column]]:
