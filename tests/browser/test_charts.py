@@ -47,7 +47,7 @@ def test_it_draws_the_week_charts(login, live_server):
 def test_it_switches_the_trend_to_another_measure(login, live_server):
     load_seed()
     page = login(make_user("lingdao", "leader"), "/weeks/2022-11-21/charts/")
-    page.click(".measure-tabs a:has-text(\"金属软管·液化气\")")
+    page.click('.measure-tabs a:has-text("金属软管·液化气")')
     page.wait_for_url("**/charts/?measure=hose_lpg#trend")
     page.wait_for_selector("#rate-trend svg.main-svg")
     assert "金属软管·液化气 安装率逐周走势" in page.locator("#rate-trend").inner_text()
@@ -85,3 +85,18 @@ def test_it_shows_the_pace_page(login, live_server):
     assert "按当前进度无法完成" in page.inner_text("main")
     assert page.locator(".pace-table").count() == 3
     save_screenshot(page, "charts-pace")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_draws_the_compact_charts_under_the_ranking_table(login, live_server):
+    load_seed()
+    page = login(make_user("lingdao", "leader"), "/weeks/2022-11-21/")
+    page.wait_for_selector(".compact-charts[data-charts-drawn='3']")
+    assert_every_chart_drawn(
+        page, ["compact-rate-valve_pipe", "compact-rate-hose_pipe", "compact-rate-hose_lpg"]
+    )
+    assert "全市 33.2%" in page.locator("#compact-rate-valve_pipe").inner_text()
+    page.emulate_media(media="print")
+    assert not page.locator(".compact-charts").is_visible()  # the printed table stays one page
+    page.emulate_media(media="screen")
+    save_screenshot(page, "charts-ranking-page")
