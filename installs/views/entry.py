@@ -64,6 +64,13 @@ class EntryCard:
         return rules.rate_text(self.previous.installed, self.previous.households)
 
 
+def _who(user) -> str:
+    """A user as people are named on the page; "—" where nobody is recorded (e.g. the seed)."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.username
+
+
 def _get_week_or_404(date: datetime.date) -> Week:
     week = selectors.week_for_date(date)
     if week is None:
@@ -273,8 +280,13 @@ def _render(
             "cards": cards,
             "read_only": read_only,
             "has_warnings": any(warnings.values()),
-            "conflicts": [s for s in conflicts.values() if s is not None],
+            "conflicts": [
+                {"snapshot": s, "who": _who(s.updated_by)}
+                for s in conflicts.values()
+                if s is not None
+            ],
             "last_saved": last_saved,
+            "last_saved_by": _who(last_saved.updated_by) if last_saved else "",
             "is_bureau": user_role(request.user) == Role.BUREAU,
         },
         status=status,
