@@ -300,8 +300,8 @@ def apply_paste(rows: list[GridRow], pasted: Pasted) -> None:
 def figure_inputs(rows: list[GridRow]) -> list[FigureInput]:
     """
     The figures to save, or none when a cell is not a count: then each such
-    cell gets its message (naming the measure and the field) and the row's
-    summary names the region.
+    cell gets its message (naming the measure and the field), the row's
+    summary names the region, and the other cells are checked too.
     """
     figures = []
     for row in rows:
@@ -325,6 +325,16 @@ def figure_inputs(rows: list[GridRow]) -> list[FigureInput]:
                     )
                 )
     if any(row.errors for row in rows):
+        # Nothing goes to the service, but every error is shown at once: the
+        # figures that did parse get the checks that need no earlier week.
+        rows_by_region = {row.region.pk: row for row in rows}
+        for figure in figures:
+            row = rows_by_region[figure.region.pk]
+            cell = next(c for c in row.cells if c.measure == figure.measure)
+            for problem in checks.figure_problems(figure.households, figure.installed, None):
+                message = problem_message(problem.code, cell.measure, problem.field, problem.params)
+                cell.errors.setdefault(problem.field, []).append(message)
+                row.errors.append(message)
         return []
     return figures
 

@@ -278,3 +278,15 @@ def _inputs(html: str) -> dict[str, str]:
     import re
 
     return dict(re.findall(r'name="([^"]+)" value="([^"]*)"', html))
+
+
+def test_it_shows_every_blocking_error_at_once(bureau_client, seeded):
+    data = {
+        "qinyang.valve_pipe.households": "87326",
+        "qinyang.valve_pipe.installed": "十",
+        "mengzhou.valve_pipe.households": "80147",
+        "mengzhou.valve_pipe.installed": "90000",
+    }
+    html = bureau_client.post(URL, data).content.decode()
+    assert "沁阳市 · " in html and "孟州市 · " in html
+    assert snapshot_count() == 0

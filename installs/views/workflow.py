@@ -347,8 +347,14 @@ def _render_grid(
 ) -> HttpResponse:
     form = form or {"reason": "", "confirmed": False, "paste": ""}
     measures = [cell.measure for cell in rows[0].cells] if rows else []
-    warnings = any(c.warnings for row in rows for c in row.cells)
     errors = [(row.region, message) for row in rows for message in row.errors]
+    warnings = [
+        (row.region, message)
+        for row in rows
+        for cell in row.cells
+        for messages in cell.warnings.values()
+        for message in messages
+    ]
     return render(
         request,
         "installs/grid.html",
@@ -358,7 +364,7 @@ def _render_grid(
             "measures": measures,
             "form": form,
             "errors": errors,
-            "has_warnings": warnings,
+            "warnings": warnings,
             "reason_max_length": GRID_REASON_MAX_LENGTH,
             "paste_config": {
                 "regions": [

@@ -128,6 +128,11 @@
     status.textContent = format(config.messages.filled, { count: result.rows.length });
   }
 
+  // Typed-over figures of a region not reported yet lose their grey.
+  document.querySelectorAll("input.count").forEach(function (input) {
+    input.addEventListener("input", function () { input.classList.add("edited"); });
+  });
+
   fillButton.hidden = false;
   fillButton.addEventListener("click", fillIn);
   paste.addEventListener("paste", function () { window.setTimeout(fillIn, 0); });
