@@ -164,26 +164,31 @@ def test_it_takes_the_week_chosen_on_the_form(client, bureau):
     ],
 )
 def test_it_refuses_a_file_it_cannot_read_with_a_message(client, bureau, data, name, message):
+    before = state()
     response = upload(client, data, name=name)
-    assert response.status_code == 400
-    assert message in response.content.decode()
+    assert response.status_code == 200  # the form again, with the message under the file field
+    assert message in "".join(response.context["form"].errors["file"])
+    assert state() == before
 
 
 def test_it_refuses_a_workbook_named_otherwise_than_xlsx(client, bureau):
     response = upload(client, official_bytes(), name="table.xls")
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "这不是 Excel .xlsx 工作簿" in response.content.decode()
 
 
 def test_it_refuses_a_file_over_the_limit(client, bureau, settings):
     settings.UPLOAD_MAX_BYTES = 1024 * 1024
     response = upload(client, b"PK\x03\x04" + b"\0" * (1024 * 1024 + 1))
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "文件超过 1 MB。" in response.content.decode()
 
 
 def test_it_needs_a_file(client, bureau):
-    assert client.post(UPLOAD, {}).status_code == 400
+    response = client.post(UPLOAD, {})
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+    assert "preview" not in response.context
 
 
 # Confirmation ---------------------------------------------------------------

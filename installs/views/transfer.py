@@ -79,22 +79,26 @@ def _read_upload(upload) -> bytes:
 
 @role_required(Role.BUREAU)
 def import_upload(request: HttpRequest) -> HttpResponse:
-    """The upload form; a POST reads the workbook and shows the preview (nothing saved yet)."""
+    """
+    The upload form; a POST reads the workbook and shows the preview (nothing
+    saved yet). A file that cannot be read shows the form again (200, as any
+    invalid form) with the reason under the file field.
+    """
     if request.method != "POST":
         return render(request, "installs/import_upload.html", {"form": UploadForm()})
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(request, "installs/import_upload.html", {"form": form}, status=400)
+        return render(request, "installs/import_upload.html", {"form": form})
     upload = form.cleaned_data["file"]
     file_name = upload.name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     try:
         parsed = imports.read_week_table(_read_upload(upload), file_name=file_name)
     except imports.UploadRejected as rejected:
         form.add_error("file", rejected.message)
-        return render(request, "installs/import_upload.html", {"form": form}, status=400)
+        return render(request, "installs/import_upload.html", {"form": form})
     if not file_name.lower().endswith(".xlsx"):
         form.add_error("file", imports.not_xlsx_message())
-        return render(request, "installs/import_upload.html", {"form": form}, status=400)
+        return render(request, "installs/import_upload.html", {"form": form})
     preview = import_preview(parsed=parsed, week=form.cleaned_data["week"], actor=request.user)
     token = ""
     if preview.can_save:
