@@ -204,6 +204,23 @@ def test_it_costs_the_same_queries_for_two_weeks_and_for_thirty(seed):
     assert len(thirty) == len(two)
 
 
+def test_the_workbook_costs_the_same_queries_for_two_weeks_and_for_six(seed):
+    with CaptureQueriesContext(connection) as two:
+        history.history_workbook()
+    regions, measures = list(Region.objects.all()), list(Measure.objects.all())
+    for i in range(4):
+        week = Week.objects.create(date=datetime.date(2022, 11, 28) + datetime.timedelta(weeks=i))
+        Snapshot.objects.bulk_create(
+            Snapshot(week=week, region=r, measure=m, households=1000, installed=10 * i)
+            for r in regions
+            for m in measures
+        )
+    with CaptureQueriesContext(connection) as six:
+        workbook = history.history_workbook()
+    assert len(workbook.sheetnames) == 7
+    assert len(six) == len(two)
+
+
 # The download views ---------------------------------------------------------
 
 URLS = ["/export/history.xlsx", "/export/history.csv"]
