@@ -5,10 +5,11 @@ database, rows from ``layout.region_rows``, 合计 pinned at the bottom.
 django-tables2 declares the columns, reads ``?sort=`` and keeps the ordering
 state; the grouped header comes from ``layout.header_rows`` and is drawn by
 ``templates/installs/progress_table.html``. Rendering is the hot path of the
-most visited page (16 columns × up to 200 regions), so each row is written by
-one Python call per cell into a single string instead of django-tables2's
-per-cell accessor, attrs and template machinery, which costs several times
-more (see the module's timing notes in the page's test report).
+most visited page (16 columns × up to 200 regions), so the body is written by
+one Python call per cell into a single string instead of going through
+django-tables2's per-cell accessors, attrs and template loop, which cost
+several times more. Marks are classes in that string: rank-top, rank-bottom,
+new-zero on cells, no-new and unreported on rows.
 """
 
 from __future__ import annotations
