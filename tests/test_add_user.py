@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from installs.models import Profile
+from installs.models import Profile, Region
 from tests.factories import load_seed, make_user
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +133,49 @@ def test_it_refuses_two_different_passwords(monkeypatch):
     with pytest.raises(CommandError, match="differ"):
         add_user("ld", "--role", "leader")
     assert not get_user_model().objects.exists()
+
+
+def admin_add(client, **profile) -> object:
+    data = {
+        "username": "wang",
+        "password1": GOOD,
+        "password2": GOOD,
+        "usable_password": "true",
+        "profile-TOTAL_FORMS": "1",
+        "profile-INITIAL_FORMS": "0",
+        "profile-MIN_NUM_FORMS": "0",
+        "profile-MAX_NUM_FORMS": "1",
+        "profile-0-role": profile.get("role", ""),
+        "profile-0-region": profile.get("region", ""),
+        "_save": "Save",
+    }
+    return client.post("/admin/auth/user/add/", data)
+
+
+@pytest.fixture
+def admin_session(client):
+    admin = get_user_model().objects.create_superuser("root", password=GOOD)
+    client.force_login(admin)
+    return client
+
+
+def test_it_creates_a_district_account_with_its_region_in_the_admin(admin_session):
+    qinyang = Region.objects.get(slug="qinyang")
+    response = admin_add(admin_session, role="district", region=str(qinyang.pk))
+    assert response.status_code == 302
+    assert (profile("wang").role, profile("wang").region) == ("district", qinyang)
+
+
+def test_it_refuses_a_district_account_without_a_region_in_the_admin(admin_session):
+    response = admin_add(admin_session, role="district")
+    assert response.status_code == 200
+    assert "区县填报人员必须选择所属县(市、区)" in response.content.decode()
+    assert not get_user_model().objects.filter(username="wang").exists()
+
+
+def test_it_refuses_a_region_for_a_leader_in_the_admin(admin_session):
+    qinyang = Region.objects.get(slug="qinyang")
+    response = admin_add(admin_session, role="leader", region=str(qinyang.pk))
+    assert response.status_code == 200
+    assert "只有区县填报人员才有所属县(市、区)" in response.content.decode()
+    assert not get_user_model().objects.filter(username="wang").exists()
