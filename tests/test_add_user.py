@@ -130,7 +130,7 @@ def test_it_asks_for_the_password_twice(monkeypatch):
 def test_it_refuses_two_different_passwords(monkeypatch):
     answers = iter([GOOD, GOOD + "x"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
-    with pytest.raises(CommandError, match="differ"):
+    with pytest.raises(CommandError, match="不一致"):
         add_user("ld", "--role", "leader")
     assert not get_user_model().objects.exists()
 
