@@ -484,3 +484,27 @@ def test_it_shows_a_region_of_a_city_without_snapshots(leader_client):
     make_region("新区", slug="xinqu", order=99)
     row = rows_by_region(parse_table(leader_client.get(URL)))["新区"]
     assert row.texts == ["新区", "未填报"]
+
+
+def test_it_keeps_only_a_valid_ordering_on_the_week_links(leader_client):
+    page = leader_client.get(URL, {"sort": "<script>"}).content.decode()
+    assert 'rel="prev" href="/weeks/2022-11-14/"' in page
+    assert "&lt;script&gt;" not in page
+    assert "%3Cscript%3E" not in page
+
+
+def test_it_sends_an_empty_pick_to_the_latest_week(leader_client):
+    assert leader_client.get("/weeks/", {"date": ""}).url == "/"
+
+
+def test_it_says_so_when_there_is_no_week_yet(client, db):
+    client.force_login(make_user("lingdao", "leader"))
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "尚无周次" in response.content.decode()
+
+
+def test_it_redirects_bureau_staff_home_to_the_newest_week_even_if_open(client, seeded):
+    make_week("2022-11-28")
+    client.force_login(make_user("staff", "bureau"))
+    assert client.get("/").url == "/weeks/2022-11-28/"

@@ -36,6 +36,7 @@ def _get_week_or_404(date: datetime.date) -> Week:
 def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = _get_week_or_404(date)
     progress = selectors.week_progress(week)
+    table = tables.progress_table(progress, request=request)
     return render(
         request,
         "installs/week_detail.html",
@@ -43,11 +44,12 @@ def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
             "progress": progress,
             "week": week,
             "week_options": _week_options(selectors.week_dates(), week.date),
-            "table": tables.progress_table(progress, request=request),
+            "table": table,
             "title": layout.table_title(),
             "date_line": layout.date_line(week.date),
             "note": layout.NOTE,
-            "sort": request.GET.get(tables.SORT_FIELD, ""),
+            # The ordering the table accepted (unknown columns dropped), kept on the week links.
+            "sort": str(table.order_by or ""),
         },
     )
 
