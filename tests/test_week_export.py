@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from installs import rules, sheets
-from installs.models import Measure, Profile, Region
+from installs.models import Measure, Profile, Region, Week
 from tests.factories import (
     load_seed,
     make_measure,
@@ -261,6 +261,11 @@ class TestEdgeCases:
     def test_it_shows_a_dash_where_there_is_no_earlier_week_rate_or_rank(self, sheet):
         # households 0: no rate and no rank; the only week: no new installs.
         assert [sheet.cell(row=6, column=c).value for c in range(2, 7)] == [0, 0, "—", "—", "—"]
+
+    def test_it_marks_a_week_not_yet_published_in_the_date_line(self, sheet, city):
+        # The week of this class is open: a forwarded file must not pass for the official one.
+        assert city[3].state == Week.State.OPEN
+        assert sheet["A2"].value == "(2022.11.21)　未发布，仅供内部核对"
 
     def test_it_counts_only_reporting_regions_in_the_totals(self, sheet):
         assert sheet["A8"].value == "合计"
