@@ -25,9 +25,7 @@ def read(data: bytes, name: str = "进度表.xlsx"):
 
 
 def figures_by_name(parsed) -> dict[tuple[str, str], tuple[int, int]]:
-    return {
-        (f.region.name, f.measure.slug): (f.households, f.installed) for f in parsed.figures
-    }
+    return {(f.region.name, f.measure.slug): (f.households, f.installed) for f in parsed.figures}
 
 
 def printed_figures() -> dict[tuple[str, str], tuple[int, int]]:
