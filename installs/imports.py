@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import logging
 import re
 import unicodedata
 import zipfile
@@ -52,6 +53,8 @@ HEADER_MAX_DEPTH = 6  # rows from 县(市、区) down to 户数
 MAX_ROWS = 3000
 MAX_COLUMNS = 200
 MAX_ERRORS = 200
+
+logger = logging.getLogger(__name__)
 
 ZIP_SIGNATURE = b"PK\x03\x04"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and an encrypted .xlsx
@@ -185,7 +188,8 @@ def open_upload(data: bytes):
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     except (zipfile.BadZipFile, KeyError, InvalidFileException, ValueError, TypeError, OSError):
         raise UploadRejected(_corrupt_message()) from None
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a damaged part
+    except Exception:  # noqa: BLE001 - openpyxl raises many other kinds on a damaged part
+        logger.info("unreadable uploaded workbook", exc_info=True)
         raise UploadRejected(_corrupt_message()) from None
 
 
@@ -262,40 +266,53 @@ def read_week_table(
     """Open the upload and read its table (UploadRejected when it has none)."""
     workbook = open_upload(data)
     try:
-        return parse_week_table(
-            workbook,
-            file_name=file_name,
-            regions=regions if regions is not None else list(Region.objects.all()),
-            measures=measures if measures is not None else list(Measure.objects.all()),
-        )
-    except UploadRejected:
-        raise
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError):
-        # A sheet part that is damaged only shows when its rows are read.
-        raise UploadRejected(_corrupt_message()) from None
+        sheets = workbook_sheets(workbook)
     finally:
         workbook.close()
+    return parse_week_table(
+        sheets,
+        file_name=file_name,
+        regions=regions if regions is not None else list(Region.objects.all()),
+        measures=measures if measures is not None else list(Measure.objects.all()),
+    )
 
 
-def parse_week_table(
-    workbook, *, file_name: str, regions: list[Region], measures: list[Measure]
-) -> ParsedTable:
+def workbook_sheets(workbook) -> list[tuple[str, list[list[object]]]]:
     """
-    The first sheet (the active one first) that has a progress table's header,
-    read into figures. UploadRejected when no sheet has one; everything wrong
-    inside the table becomes a cell-addressed error or warning instead.
+    Every sheet's title and values (the active sheet first), read in full here:
+    a damaged sheet part only shows when its rows are read, and then as any of
+    many exceptions (XML ParseError, KeyError, ValueError, ...) from openpyxl
+    and the XML parser. Whatever it is, the file is damaged: UploadRejected.
     """
     sheets = list(workbook.worksheets)
     active = workbook.active
     if active in sheets:
         sheets.remove(active)
         sheets.insert(0, active)
-    found: list[tuple[object, list[list[object]], _Header | list[CellMessage]]] = []
-    for ws in sheets:
-        rows = _sheet_rows(ws)
+    try:
+        return [(ws.title, _sheet_rows(ws)) for ws in sheets]
+    except Exception:  # noqa: BLE001 - see the docstring
+        logger.info("unreadable sheet in an uploaded workbook", exc_info=True)
+        raise UploadRejected(_corrupt_message()) from None
+
+
+def parse_week_table(
+    sheets: list[tuple[str, list[list[object]]]],
+    *,
+    file_name: str,
+    regions: list[Region],
+    measures: list[Measure],
+) -> ParsedTable:
+    """
+    The first sheet that has a progress table's header, read into figures.
+    UploadRejected when no sheet has one; everything wrong inside the table
+    becomes a cell-addressed error or warning instead.
+    """
+    found: list[tuple[str, list[list[object]], _Header | list[CellMessage]]] = []
+    for title, rows in sheets:
         header = _find_header(rows, measures)
         if header is not None:
-            found.append((ws, rows, header))
+            found.append((title, rows, header))
     if not found:
         raise UploadRejected(
             _(
@@ -304,8 +321,8 @@ def parse_week_table(
             )
             % {"region": layout.REGION_LABEL, "households": layout.FIELD_LABELS["households"]}
         )
-    ws, rows, header = found[0]
-    parsed = ParsedTable(file_name=file_name, sheet=ws.title, date=None)
+    title, rows, header = found[0]
+    parsed = ParsedTable(file_name=file_name, sheet=title, date=None)
     if len(found) > 1:
         parsed.warnings.append(
             CellMessage(
@@ -313,14 +330,14 @@ def parse_week_table(
                 _(
                     "The workbook has %(count)s sheets with a progress table; only “%(sheet)s” was read."
                 )
-                % {"count": len(found), "sheet": ws.title},
+                % {"count": len(found), "sheet": title},
             )
         )
     if isinstance(header, list):
         parsed.errors.extend(header)  # the header names a measure that does not exist
         return parsed
     parsed.measures = [group.measure for group in header.groups]
-    parsed.date = _find_date(rows[: header.first_row], ws.title)
+    parsed.date = _find_date(rows[: header.first_row], title)
     _read_rows(parsed, rows, header, regions)
     if not parsed.figures and not parsed.errors:
         parsed.errors.append(CellMessage("", _("The table has no figures.")))

@@ -97,6 +97,15 @@ def test_it_refuses_a_workbook_with_a_damaged_sheet():
     assert refused(data).startswith("工作簿已损坏")
 
 
+def test_it_refuses_a_sheet_whose_xml_is_broken_inside():
+    sheet = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row r="1"><c r="A1"><v>1</c></row></sheetData></worksheet>'
+    )
+    data = rezip(official_bytes(), replace={"xl/worksheets/sheet1.xml": sheet})
+    assert refused(data).startswith("工作簿已损坏")
+
+
 def test_it_refuses_a_workbook_with_a_damaged_workbook_part():
     data = rezip(official_bytes(), replace={"xl/workbook.xml": b"not xml at all"})
     assert refused(data).startswith("工作簿已损坏")
