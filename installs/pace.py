@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from installs import rules
@@ -84,102 +85,124 @@ def forecast(history: pd.DataFrame, week: datetime.date, targets: pd.DataFrame) 
     28 days up to ``week`` are read. ``targets``: indexed by measure, columns
     ``target_rate`` (a fraction, e.g. Decimal("0.95")) and ``target_date``
     (a date or None).
+
+    Array arithmetic, integers wherever a count is rounded: the ranking page
+    marks its cells with this for up to 200 regions on every request.
     """
     start = week - datetime.timedelta(days=WINDOW_DAYS)
-    window = history[(history["week"] >= start) & (history["week"] <= week)]
-    current = window[window["week"] == week].set_index(["region", "measure"])
-    earlier = window[window["week"] < week].sort_values("week").groupby(["region", "measure"])
-    base = earlier[["week", "installed"]].first().reindex(current.index)
-    previous = earlier["installed"].last().reindex(current.index)
-    rates = rules.rates(current["installed"], current["households"])
+    # Per pair: the earliest earlier report in the window (the base) and the latest one
+    # (for new installs). A plain pass over the rows: the window holds five weeks at most.
+    base: dict[tuple[int, int], tuple[datetime.date, int]] = {}
+    last: dict[tuple[int, int], tuple[datetime.date, int]] = {}
+    current = []
+    for date, region, measure, households, installed in zip(
+        history["week"].tolist(),
+        history["region"].tolist(),
+        history["measure"].tolist(),
+        history["households"].tolist(),
+        history["installed"].tolist(),
+        strict=True,
+    ):
+        if date == week:
+            current.append((region, measure, households, installed))
+        elif start <= date < week:
+            pair = (region, measure)
+            if pair not in base or date < base[pair][0]:
+                base[pair] = (date, installed)
+            if pair not in last or date > last[pair][0]:
+                last[pair] = (date, installed)
+    regions = np.array([c[0] for c in current], dtype="int64")
+    measures = np.array([c[1] for c in current], dtype="int64")
+    households = np.array([c[2] for c in current], dtype="int64")
+    installed = np.array([c[3] for c in current], dtype="int64")
+    pairs = list(zip(regions.tolist(), measures.tolist(), strict=True))
 
-    rows = []
-    for (region, measure), now in current.iterrows():
-        target_rate = targets.at[measure, "target_rate"]
-        target_date = targets.at[measure, "target_date"]
-        if pd.isna(target_date):
-            target_date = None
-        households, installed = int(now["households"]), int(now["installed"])
-        last = previous.at[(region, measure)]
-        new = pd.NA if pd.isna(last) else installed - int(last)
-        required = _ceil(Fraction(str(target_rate)) * households)
-        remaining = required - installed
-        base_week = base.at[(region, measure), "week"]
-        base_installed = base.at[(region, measure), "installed"]
-        row = {
-            "region": region,
-            "measure": measure,
+    # ceil(target × households), exactly: the target as numerator / denominator.
+    rates = targets["target_rate"].to_dict()
+    deadlines = {m: _date_or_none(d) for m, d in targets["target_date"].items()}
+    exact = {m: Fraction(str(rate)) for m, rate in rates.items()}
+    numerator = np.array([exact[m].numerator for m in measures.tolist()], dtype="int64")
+    denominator = np.array([exact[m].denominator for m in measures.tolist()], dtype="int64")
+    required = -((-numerator * households) // denominator)
+    remaining = required - installed
+
+    has_base = np.array([pair in base for pair in pairs], dtype=bool)
+    days = np.array([(week - base[p][0]).days if p in base else 1 for p in pairs], dtype="int64")
+    gained = installed - np.array([base[p][1] if p in base else 0 for p in pairs], dtype="int64")
+    has_last = np.array([pair in last for pair in pairs], dtype=bool)
+    new = installed - np.array([last[p][1] if p in last else 0 for p in pairs], dtype="int64")
+    progressing = has_base & (remaining > 0) & (gained > 0)
+    # ceil(remaining ÷ (gained × 7 ÷ days)) without floats; nothing without progress.
+    weeks_left = -((-(remaining * days)) // np.where(progressing, gained * 7, 1))
+    deadline = [deadlines[m] for m in measures.tolist()]
+    projected = [
+        week + datetime.timedelta(days=7 * int(n)) if go else None
+        for n, go in zip(weeks_left, progressing, strict=True)
+    ]
+
+    has_deadline = np.array([d is not None for d in deadline], dtype=bool)
+    deadline_past = np.array([d is not None and d < week for d in deadline], dtype=bool)
+    after_deadline = np.array(
+        [
+            d is not None and p is not None and p > d
+            for d, p in zip(deadline, projected, strict=True)
+        ],
+        dtype=bool,
+    )
+    status = np.select(
+        [households == 0, remaining <= 0, deadline_past, ~has_base, ~progressing, after_deadline],
+        [NO_HOUSEHOLDS, COMPLETE, DEADLINE_PAST, NO_HISTORY, ZERO_PACE, WILL_MISS],
+        default=ON_TRACK,
+    )
+    missed = (
+        (status == DEADLINE_PAST) | (status == WILL_MISS) | ((status == ZERO_PACE) & has_deadline)
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pace = np.where(has_base, gained * 7 / days, np.nan)
+    return pd.DataFrame(
+        {
+            "region": regions,
+            "measure": measures,
             "households": households,
             "installed": installed,
-            "new": new,
-            "rate": rates.at[(region, measure)],
+            "new": _nullable(new, has_last),
+            "rate": rules.rates(pd.Series(installed), pd.Series(households)),
             "required": required,
             "remaining": remaining,
-            "base_week": None,
-            "window_weeks": None,
-            "gained": None,
-            "pace": None,
-            "weeks_left": None,
-            "projected_date": None,
-            "target_rate": target_rate,
-            "target_date": target_date,
-        }
-        if not pd.isna(base_week):
-            days = (week - base_week).days
-            gained = installed - int(base_installed)
-            row.update(
-                base_week=base_week,
-                window_weeks=days / 7,
-                gained=gained,
-                pace=gained * 7 / days,
-            )
-            if remaining > 0 and gained > 0:
-                # ceil(remaining / (gained * 7 / days)) without floats.
-                weeks_left = _ceil(Fraction(remaining * days, gained * 7))
-                row.update(
-                    weeks_left=weeks_left,
-                    projected_date=week + datetime.timedelta(days=7 * weeks_left),
-                )
-        row["status"] = _status(row, week)
-        row["stalled"] = bool(not pd.isna(new) and new <= 0 and installed < households)
-        row["missed"] = row["status"] in (DEADLINE_PAST, WILL_MISS) or (
-            row["status"] == ZERO_PACE and target_date is not None
-        )
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=FORECAST_COLUMNS)
-    for column in ("new", "gained", "weeks_left"):
-        frame[column] = frame[column].astype("Int64")
-    frame["pace"] = frame["pace"].astype("float64")
-    frame["window_weeks"] = frame["window_weeks"].astype("float64")
-    frame["stalled"] = frame["stalled"].astype(bool)
-    frame["missed"] = frame["missed"].astype(bool)
-    return frame
+            "base_week": [base[p][0] if p in base else None for p in pairs],
+            "window_weeks": np.where(has_base, days / 7, np.nan),
+            "gained": _nullable(gained, has_base),
+            "pace": pace,
+            "weeks_left": _nullable(weeks_left, progressing),
+            "projected_date": pd.Series(projected, dtype=object),
+            "target_rate": [rates[m] for m in measures.tolist()],
+            "target_date": pd.Series(deadline, dtype=object),
+            "status": pd.Series(status, dtype=object),
+            "stalled": has_last & (new <= 0) & (installed < households),
+            "missed": missed,
+        },
+        columns=FORECAST_COLUMNS,
+    )
 
 
-def _status(row: dict, week: datetime.date) -> str:
-    if row["households"] == 0:
-        return NO_HOUSEHOLDS
-    if row["remaining"] <= 0:
-        return COMPLETE
-    target_date = row["target_date"]
-    if target_date is not None and target_date < week:
-        return DEADLINE_PAST
-    if row["pace"] is None:
-        return NO_HISTORY
-    if row["weeks_left"] is None:
-        return ZERO_PACE
-    if target_date is not None and row["projected_date"] > target_date:
-        return WILL_MISS
-    return ON_TRACK
+def _nullable(values: np.ndarray, known: np.ndarray) -> pd.arrays.IntegerArray:
+    """Int64 values, missing where not ``known``."""
+    return pd.arrays.IntegerArray(values.astype("int64"), ~known)
 
 
-def _ceil(value: Fraction) -> int:
-    return -(-value.numerator // value.denominator)
+def _date_or_none(value) -> datetime.date | None:
+    return None if value is None or pd.isna(value) else value
 
 
 def flags(forecast_table: pd.DataFrame) -> dict[tuple[int, int], dict[str, bool]]:
     """(region, measure) → {"missed": …, "stalled": …}, for marks on the ranking page."""
     return {
-        (row.region, row.measure): {"missed": bool(row.missed), "stalled": bool(row.stalled)}
-        for row in forecast_table.itertuples()
+        (region, measure): {"missed": missed, "stalled": stalled}
+        for region, measure, missed, stalled in zip(
+            forecast_table["region"].tolist(),
+            forecast_table["measure"].tolist(),
+            forecast_table["missed"].tolist(),
+            forecast_table["stalled"].tolist(),
+            strict=True,
+        )
     }

@@ -266,5 +266,37 @@ def week_forecast(progress: WeekProgress) -> pd.DataFrame:
     return pace.forecast(reports, progress.week.date, targets)
 
 
+def week_rank_movement(progress: WeekProgress) -> dict[tuple[int, int], int]:
+    """
+    Places each (region, measure) gained since the previous week, positive = up
+    (``rules.rank_movement`` on both weeks' ranks), for the pairs ranked in both
+    weeks. One query: the previous week's snapshots, ranked as its own page ranks them.
+    """
+    if progress.previous_week is None or progress.table.empty:
+        return {}
+    rows = (
+        Snapshot.objects.filter(week=progress.previous_week)
+        .order_by()
+        .values_list("region_id", "measure_id", "households", "installed")
+    )
+    previous = pd.DataFrame(list(rows), columns=["region", "measure", "households", "installed"])
+    if previous.empty:
+        return {}
+    previous_rank = rules.rank_by_rate(
+        rules.rates(previous["installed"], previous["households"]), previous["measure"]
+    )
+    previous_rank.index = pd.MultiIndex.from_arrays([previous["region"], previous["measure"]])
+    table = progress.table
+    current_rank = pd.Series(
+        table["rank"].array, index=pd.MultiIndex.from_arrays([table["region"], table["measure"]])
+    )
+    movement = rules.rank_movement(current_rank, previous_rank)
+    return {
+        pair: int(places)
+        for pair, places in zip(movement.index.tolist(), movement.tolist(), strict=True)
+        if not pd.isna(places)
+    }
+
+
 def week_for_date(date: datetime.date) -> Week | None:
     return Week.objects.filter(date=date).first()

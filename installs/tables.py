@@ -80,6 +80,7 @@ class RateColumn(tables.Column):
         self.key = layout.cell_key(measure, "rate")
         self.installed_key = layout.cell_key(measure, "installed")
         self.households_key = layout.cell_key(measure, "households")
+        self.marks_key = layout.cell_key(measure, "pace_marks")  # set by add_insight_marks
 
     def render(self, value, record):
         return rules.rate_text(record[self.installed_key], record[self.households_key])
@@ -88,7 +89,7 @@ class RateColumn(tables.Column):
         if record[self.key] is None:
             return f'<td class="num missing">{MISSING}</td>'
         text = rules.rate_text(record[self.installed_key], record[self.households_key])
-        return f'<td class="num rate">{text}</td>'
+        return f'<td class="num rate">{text}{record.get(self.marks_key, "")}</td>'
 
 
 class RankColumn(tables.Column):
@@ -100,6 +101,7 @@ class RankColumn(tables.Column):
         super().__init__(verbose_name=layout.FIELD_LABELS["rank"])
         self.key = layout.cell_key(measure, "rank")
         self.bottom_from: int | None = None  # set per table by ProgressTable.mark_places
+        self.move_key = layout.cell_key(measure, "move")  # set by add_insight_marks
 
     def render(self, value):
         return str(value)
@@ -110,11 +112,12 @@ class RankColumn(tables.Column):
             return '<td class="num rank"></td>'
         if rank is None:
             return f'<td class="num rank missing">{MISSING}</td>'
+        move = record.get(self.move_key, "")
         if rank <= MARKED_PLACES:
-            return f'<td class="num rank rank-top">{rank}</td>'
+            return f'<td class="num rank rank-top">{rank}{move}</td>'
         if self.bottom_from is not None and rank >= self.bottom_from:
-            return f'<td class="num rank rank-bottom">{rank}</td>'
-        return f'<td class="num rank">{rank}</td>'
+            return f'<td class="num rank rank-bottom">{rank}{move}</td>'
+        return f'<td class="num rank">{rank}{move}</td>'
 
 
 def bottom_places_from(ranks: list[int]) -> int | None:
@@ -163,11 +166,20 @@ class ProgressTable(tables.Table):
         order_by_field = SORT_FIELD
         attrs = {"class": "progress-table"}
 
-    def __init__(self, progress: WeekProgress, *, request: HttpRequest | None = None) -> None:
+    def __init__(
+        self,
+        progress: WeekProgress,
+        *,
+        request: HttpRequest | None = None,
+        movement: dict[tuple[int, int], int] | None = None,
+        flags: dict[tuple[int, int], dict[str, bool]] | None = None,
+    ) -> None:
         self.progress = progress
         rows = layout.region_rows(progress)
         for position, row in enumerate(rows):
             row["position"] = position
+        if movement or flags:
+            add_insight_marks(rows, progress, movement or {}, flags or {})
         super().__init__(
             data=ProgressData(rows),
             extra_columns=measure_columns(progress.measures),
@@ -309,5 +321,64 @@ def measure_columns(measures: list[Measure]) -> list[tuple[str, tables.Column]]:
     return columns
 
 
-def progress_table(progress: WeekProgress, *, request: HttpRequest | None = None) -> ProgressTable:
-    return ProgressTable(progress, request=request)
+def add_insight_marks(
+    rows: list[dict],
+    progress: WeekProgress,
+    movement: dict[tuple[int, int], int],
+    flags: dict[tuple[int, int], dict[str, bool]],
+) -> None:
+    """
+    Rank movement since last week inside each rank cell (↑2, ↓1, –; nothing for a
+    region not ranked last week) and the pace flags inside each rate cell (! will
+    miss the deadline at this pace, ■ stalled), as "<slug>_move" and
+    "<slug>_pace_marks" strings of the row. Texts are translated once per table.
+
+    The symbols are drawn by CSS from data-mark (static/css/insight.css), so a
+    cell's text stays its number: copied into Excel, read by a test, the same.
+    """
+    up, down = _("Up %(places)s since last week"), _("Down %(places)s since last week")
+    same = html.escape(_("Same place as last week"))
+    missed = '<span class="mark-missed" data-mark="!" title="{}"></span>'.format(
+        html.escape(_("Will miss the deadline at this pace"))
+    )
+    stalled = '<span class="mark-stalled" data-mark="■" title="{}"></span>'.format(
+        html.escape(_("Stalled: no new installs this week, not yet complete"))
+    )
+    keys = [
+        (m.pk, layout.cell_key(m, "move"), layout.cell_key(m, "pace_marks"))
+        for m in progress.measures
+    ]
+    for region, row in zip(progress.regions, rows, strict=True):
+        for measure_pk, move_key, marks_key in keys:
+            pair = (region.pk, measure_pk)
+            places = movement.get(pair)
+            if places is None:
+                pass
+            elif places > 0:
+                title = html.escape(up % {"places": places})
+                row[move_key] = (
+                    f'<span class="mark-move up" data-mark="↑{places}" title="{title}"></span>'
+                )
+            elif places < 0:
+                title = html.escape(down % {"places": -places})
+                row[move_key] = (
+                    f'<span class="mark-move down" data-mark="↓{-places}" title="{title}"></span>'
+                )
+            else:
+                row[move_key] = f'<span class="mark-move same" data-mark="–" title="{same}"></span>'
+            flag = flags.get(pair)
+            if flag is not None and (flag["missed"] or flag["stalled"]):
+                row[marks_key] = (missed if flag["missed"] else "") + (
+                    stalled if flag["stalled"] else ""
+                )
+
+
+def progress_table(
+    progress: WeekProgress,
+    *,
+    request: HttpRequest | None = None,
+    movement: dict[tuple[int, int], int] | None = None,
+    flags: dict[tuple[int, int], dict[str, bool]] | None = None,
+) -> ProgressTable:
+    """The table; ``movement`` and ``flags`` (issue 4) add marks to the rank and rate cells."""
+    return ProgressTable(progress, request=request, movement=movement, flags=flags)

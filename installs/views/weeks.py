@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
-from installs import layout, selectors, tables
+from installs import layout, pace, selectors, tables
 from installs.models import Week
 from installs.permissions import Role, any_role_required, user_role
 
@@ -36,7 +36,12 @@ def _get_week_or_404(date: datetime.date) -> Week:
 def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = _get_week_or_404(date)
     progress = selectors.week_progress(week)
-    table = tables.progress_table(progress, request=request)
+    table = tables.progress_table(
+        progress,
+        request=request,
+        movement=selectors.week_rank_movement(progress),
+        flags=pace.flags(selectors.week_forecast(progress)),
+    )
     return render(
         request,
         "installs/week_detail.html",

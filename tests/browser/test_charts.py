@@ -100,3 +100,16 @@ def test_it_draws_the_compact_charts_under_the_ranking_table(login, live_server)
     assert not page.locator(".compact-charts").is_visible()  # the printed table stays one page
     page.emulate_media(media="screen")
     save_screenshot(page, "charts-ranking-page")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_draws_the_pace_marks_without_changing_the_cell_text(login, live_server):
+    load_seed()
+    page = login(make_user("lingdao", "leader"), "/weeks/2022-11-21/")
+    first_rate = page.locator(".progress-table tbody tr:nth-child(1) td.rate").first
+    assert first_rate.inner_text() == "33.9%"  # 沁阳市 自闭阀, as printed
+    mark = first_rate.locator(".mark-missed")
+    assert mark.get_attribute("title") == "按当前进度无法按期完成"
+    drawn = mark.evaluate("el => getComputedStyle(el, '::after').content")
+    assert drawn == '"!"'
+    save_screenshot(page, "charts-ranking-marks")
