@@ -39,6 +39,12 @@ TARGET_COLOUR = "#1e7b34"
 BAR_COLOUR = "#1558b0"
 # Measures' colours, in display order; repeats after the third.
 MEASURE_COLOURS = ["#1558b0", "#e08a00", "#2a9d8f", "#7b3fa0"]
+# Twelve distinct line colours: eleven regions and more before plotly's ten repeat.
+REGION_COLOURS = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+    "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939",
+    "#8c6d31", "#843c39", "#7b4173", "#3182bd",
+]  # fmt: skip
 DATE_HOVER = "%Y年%-m月%-d日"
 DATE_TICKS = "%Y-%m-%d"
 
@@ -309,6 +315,7 @@ def rate_trend(
         yaxis={"tickformat": ".0%", "rangemode": "tozero", "automargin": True},
         legend={"title": {"text": _("Click a region to hide or show it")}},
         hovermode="closest",
+        colorway=REGION_COLOURS,
         shapes=shapes,
         annotations=annotations,
     )
