@@ -46,8 +46,9 @@ def test_it_imports_a_week_through_preview_and_confirmation(login, live_server):
 
     assert page.locator("h1").inner_text() == "导入预览"
     assert "新周次：将自动开启" in page.inner_text(".transfer-facts")
-    changes = page.inner_text(".changes-table")
-    assert "温县" in changes and "20500" in changes
+    assert "文件中的 33 项数据均为新增" in page.inner_text(".transfer-all-new")
+    wenxian = page.locator(".progress-table tbody tr", has_text="温县")
+    assert "20500" in wenxian.inner_text()  # the table as it will be
     warnings = page.inner_text(".transfer-warnings")
     assert "F8" in warnings and "名次" in warnings
     assert page.locator(".progress-table").count() == 1
@@ -62,6 +63,31 @@ def test_it_imports_a_week_through_preview_and_confirmation(login, live_server):
     assert "20500" in wenxian.inner_text()
     assert Snapshot.objects.filter(week__date="2022-11-28").count() == 33
     save_screenshot(page, "import-done-week")
+
+    # A corrected table of the same week: the preview shows old → new of what changes.
+    corrected = week_48_rows()
+    corrected[2][2] = 20600
+    page.goto(f"{live_server.url}/import/")
+    page.set_input_files(
+        "input[type=file]",
+        files=[
+            {
+                "name": "进度表2022.11.28（更正）.xlsx",
+                "mimeType": XLSX,
+                "buffer": official_bytes(corrected),
+            }
+        ],
+    )
+    page.get_by_role("button", name="读取并预览").click()
+    page.wait_for_load_state()
+    assert "修改 1 项" in page.inner_text(".transfer-counts")
+    row = page.locator(".changes-table tbody tr", has_text="温县")
+    assert row.locator("del").first.inner_text() == "20500"
+    assert row.locator("ins").first.inner_text() == "20600"
+    save_screenshot(page, "import-preview-changes")
+    page.get_by_role("button", name="保存到 2022-11-28 这一周").click()
+    page.wait_for_load_state()
+    assert "20600" in page.locator(".progress-table tbody tr", has_text="温县").inner_text()
 
 
 @pytest.mark.django_db(transaction=True)
