@@ -31,6 +31,9 @@ class WeekProgress:
     measures: list[Measure]
     table: pd.DataFrame  # rules.week_table(): one row per reported (region id, measure id)
     totals: pd.DataFrame  # rules.week_totals(): indexed by measure id
+    # The previous week's own rows (region, measure, households, installed), read in
+    # the same query as the week's; None where the builder did not read them.
+    previous_snapshots: pd.DataFrame | None = None
     records: dict[tuple[int, int], dict] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -92,14 +95,15 @@ def week_snapshots(week: Week, previous_week: Week | None) -> pd.DataFrame:
     """The week's snapshots with the installed count of each pair's most recent earlier report."""
     region_ids = list(Region.objects.order_by("order", "name").values_list("pk", flat=True))
     measure_ids = list(Measure.objects.order_by("order", "pk").values_list("pk", flat=True))
-    return _snapshot_frame(week, previous_week, region_ids, measure_ids)
+    return _snapshot_frames(week, previous_week, region_ids, measure_ids)[0]
 
 
-def _snapshot_frame(
+def _snapshot_frames(
     week: Week, previous_week: Week | None, region_ids: list[int], measure_ids: list[int]
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
-    Both weeks' rows in one query, rows in official order (regions, then measures).
+    Both weeks' rows in one query: the week's (``week_snapshots``), in official
+    order (regions, then measures), and the previous week's own rows.
 
     The query has no ORDER BY: Snapshot's default ordering joins Week, Region and
     Measure and sorts every row in SQL, which cost more than the rest of the
@@ -112,28 +116,27 @@ def _snapshot_frame(
         .values_list("week_id", "region_id", "measure_id", "households", "installed")
     )
     current: list[tuple[int, int, int, int]] = []
-    previous: dict[tuple[int, int], int] = {}
-    for week_id, region_id, measure_id, households, installed in rows:
-        if week_id == week.pk:
-            current.append((region_id, measure_id, households, installed))
-        else:
-            previous[(region_id, measure_id)] = installed
+    previous_rows: list[tuple[int, int, int, int]] = []
+    for week_id, *row in rows:
+        (current if week_id == week.pk else previous_rows).append(tuple(row))
+    previous = {(r, m): installed for r, m, _households, installed in previous_rows}
     region_place = {pk: place for place, pk in enumerate(region_ids)}
     measure_place = {pk: place for place, pk in enumerate(measure_ids)}
     current.sort(key=lambda row: (region_place[row[0]], measure_place[row[1]]))
     pairs = [(row[0], row[1]) for row in current]
     if previous_week is not None:
         _add_older_reports(previous, pairs, previous_week)
-    columns = list(zip(*current, strict=True)) or [(), (), (), ()]
-    return pd.DataFrame(
-        {
-            "region": np.array(columns[0], dtype="int64"),
-            "measure": np.array(columns[1], dtype="int64"),
-            "households": np.array(columns[2], dtype="int64"),
-            "installed": np.array(columns[3], dtype="int64"),
-            "previous_installed": pd.array([previous.get(pair) for pair in pairs], dtype="Int64"),
-        }
-    )
+    previous_installed = pd.array([previous.get(pair) for pair in pairs], dtype="Int64")
+    frame = pd.DataFrame({**_count_columns(current), "previous_installed": previous_installed})
+    return frame, pd.DataFrame(_count_columns(previous_rows))
+
+
+def _count_columns(rows: list[tuple[int, int, int, int]]) -> dict[str, np.ndarray]:
+    columns = list(zip(*rows, strict=True)) or [(), (), (), ()]
+    names = ("region", "measure", "households", "installed")
+    return {
+        name: np.array(values, dtype="int64") for name, values in zip(names, columns, strict=True)
+    }
 
 
 def _add_older_reports(
@@ -161,7 +164,7 @@ def week_progress(week: Week) -> WeekProgress:
     next_week = Week.objects.filter(date__gt=week.date).order_by("date").first()
     all_regions = list(Region.objects.order_by("order", "name"))
     all_measures = list(Measure.objects.order_by("order", "pk"))
-    snapshots = _snapshot_frame(
+    snapshots, previous_snapshots = _snapshot_frames(
         week, previous_week, [r.pk for r in all_regions], [m.pk for m in all_measures]
     )
     table = rules.week_table(snapshots)
@@ -178,6 +181,7 @@ def week_progress(week: Week) -> WeekProgress:
         measures=measures,
         table=table,
         totals=totals,
+        previous_snapshots=previous_snapshots,
     )
 
 
@@ -270,16 +274,21 @@ def week_rank_movement(progress: WeekProgress) -> dict[tuple[int, int], int]:
     """
     Places each (region, measure) gained since the previous week, positive = up
     (``rules.rank_movement`` on both weeks' ranks), for the pairs ranked in both
-    weeks. One query: the previous week's snapshots, ranked as its own page ranks them.
+    weeks: the previous week's snapshots ranked as its own page ranks them. No
+    query when ``week_progress`` read them already, one otherwise.
     """
     if progress.previous_week is None or progress.table.empty:
         return {}
-    rows = (
-        Snapshot.objects.filter(week=progress.previous_week)
-        .order_by()
-        .values_list("region_id", "measure_id", "households", "installed")
-    )
-    previous = pd.DataFrame(list(rows), columns=["region", "measure", "households", "installed"])
+    previous = progress.previous_snapshots
+    if previous is None:
+        rows = (
+            Snapshot.objects.filter(week=progress.previous_week)
+            .order_by()
+            .values_list("region_id", "measure_id", "households", "installed")
+        )
+        previous = pd.DataFrame(
+            list(rows), columns=["region", "measure", "households", "installed"]
+        )
     if previous.empty:
         return {}
     previous_rank = rules.rank_by_rate(
