@@ -370,3 +370,11 @@ def test_it_refuses_the_same_figure_twice(city):
             figures=[figure("qinyang", "valve_pipe"), figure("qinyang", "valve_pipe", add=1)],
             actor=bureau,
         )
+
+
+def test_it_lets_district_staff_save_when_the_callers_copy_says_locked_but_the_week_reopened(city):
+    user = make_user("qy", "district", region("qinyang"))
+    stale = Week.objects.get(pk=city.pk)
+    stale.state = Week.State.LOCKED  # the caller read it before the bureau reopened the week
+    figures_save(week=stale, figures=[figure("qinyang", "valve_pipe", add=1)], actor=user)
+    assert Snapshot.objects.filter(week=city).count() == 1

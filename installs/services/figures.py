@@ -171,7 +171,8 @@ def earlier_figures(
     }
 
 
-def _check_actor(actor, week: Week, figures: list[FigureInput]) -> None:
+def _check_actor(actor, figures: list[FigureInput]) -> None:
+    """Leadership and accounts without a role never write; district staff only their own region."""
     role = user_role(actor)
     if role == Role.BUREAU:
         return  # any region, any state: the bureau's corrections are audited like any change
@@ -180,7 +181,11 @@ def _check_actor(actor, week: Week, figures: list[FigureInput]) -> None:
     region_id = actor.profile.region_id
     if any(f.region.pk != region_id for f in figures):
         raise PermissionDenied("district staff may change only their own region")
-    if week.state != Week.State.OPEN:
+
+
+def _check_week_open(actor, week: Week) -> None:
+    """District staff write only into an open week (read from the locked row, not the caller's copy)."""
+    if user_role(actor) == Role.DISTRICT and week.state != Week.State.OPEN:
         raise WeekNotOpen(week)
 
 
@@ -208,14 +213,14 @@ def figures_save(
     pairs = [(f.region.pk, f.measure.pk) for f in figures]
     if len(set(pairs)) != len(pairs):
         raise ValueError("a (region, measure) appears twice in one save")
-    # Refuse before taking any lock; checked again below on the locked week.
-    _check_actor(actor, week, figures)
+    # Refuse before taking any lock.
+    _check_actor(actor, figures)
 
     with transaction.atomic():
         # Every writer locks the week row first: saves of one week queue up here,
         # and a lock of the week cannot slip in between our check and our write.
         week = Week.objects.select_for_update().get(pk=week.pk)
-        _check_actor(actor, week, figures)
+        _check_week_open(actor, week)
         existing = {
             (s.region_id, s.measure_id): s
             for s in Snapshot.objects.select_for_update().filter(
