@@ -294,16 +294,25 @@ def week_rank_movement(progress: WeekProgress) -> dict[tuple[int, int], int]:
     previous_rank = rules.rank_by_rate(
         rules.rates(previous["installed"], previous["households"]), previous["measure"]
     )
-    previous_rank.index = pd.MultiIndex.from_arrays([previous["region"], previous["measure"]])
+    # Both weeks' ranks lined up on the week's own rows with a dict, not on a
+    # (region, measure) MultiIndex: building and reindexing one cost more than the ranking.
     table = progress.table
-    current_rank = pd.Series(
-        table["rank"].array, index=pd.MultiIndex.from_arrays([table["region"], table["measure"]])
+    pairs = list(zip(table["region"].tolist(), table["measure"].tolist(), strict=True))
+    ranked_before = dict(
+        zip(
+            zip(previous["region"].tolist(), previous["measure"].tolist(), strict=True),
+            previous_rank.tolist(),
+            strict=True,
+        )
     )
-    movement = rules.rank_movement(current_rank, previous_rank)
+    movement = rules.rank_movement(
+        table["rank"],
+        pd.Series([ranked_before.get(pair) for pair in pairs], index=table.index, dtype="Int64"),
+    )
     return {
-        pair: int(places)
-        for pair, places in zip(movement.index.tolist(), movement.tolist(), strict=True)
-        if not pd.isna(places)
+        pair: places
+        for pair, places in zip(pairs, movement.tolist(), strict=True)
+        if places is not pd.NA
     }
 
 
