@@ -1,9 +1,7 @@
 from django.urls import path, register_converter
 
 from installs.converters import IsoDateConverter
-from installs.views import exports, weeks
-from installs.views import entry, insight, workflow
-from installs.views import api, transfer
+from installs.views import api, entry, exports, insight, transfer, weeks, workflow
 
 register_converter(IsoDateConverter, "date")
 
