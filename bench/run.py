@@ -135,32 +135,37 @@ def populate(region_count: int) -> dict:
         )
         dates = [LAST_WEEK - datetime.timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
         weeks = Week.objects.bulk_create(Week(date=d, state=Week.State.PUBLISHED) for d in dates)
-        batch: list[Snapshot] = []
+        # Each (region, measure) pair: its own size, starting point and pace.
+        pairs = []
         for region in regions:
             for measure in measures:
                 piped = measure.gas_type == "管道气"
                 households = rng.randint(20_000, 140_000) if piped else rng.randint(40, 9_000)
                 installed = int(households * rng.uniform(0.0, 0.1))
                 pace = households * rng.uniform(0.5, 3.5) / WEEKS
-                for week in weeks:
-                    if rng.random() < 0.02:  # a recount now and then
-                        households += rng.randint(0, households // 50 + 1)
-                    if rng.random() > 0.25:  # a quarter of weeks install nothing
-                        installed += int(rng.expovariate(1 / pace)) if pace > 0 else 0
-                    installed = min(installed, households)
-                    batch.append(
-                        Snapshot(
-                            week=week,
-                            region=region,
-                            measure=measure,
-                            households=households,
-                            installed=installed,
-                        )
+                pairs.append([region, measure, households, installed, pace])
+        # Inserted week by week, as districts report them, so that a week's rows sit
+        # together in the table as they would in a real database.
+        for week in weeks:
+            batch = []
+            for pair in pairs:
+                region, measure, households, installed, pace = pair
+                if rng.random() < 0.02:  # a recount now and then
+                    households += rng.randint(0, households // 50 + 1)
+                if rng.random() > 0.25:  # a quarter of weeks install nothing
+                    installed += int(rng.expovariate(1 / pace)) if pace > 0 else 0
+                installed = min(installed, households)
+                pair[2:4] = households, installed
+                batch.append(
+                    Snapshot(
+                        week=week,
+                        region=region,
+                        measure=measure,
+                        households=households,
+                        installed=installed,
                     )
-                if len(batch) >= 20_000:
-                    Snapshot.objects.bulk_create(batch, batch_size=2_000)
-                    batch.clear()
-        Snapshot.objects.bulk_create(batch, batch_size=2_000)
+                )
+            Snapshot.objects.bulk_create(batch, batch_size=1_000)
     return {
         "regions": len(regions),
         "measures": len(measures),
