@@ -215,7 +215,7 @@ class ProgressTable(tables.Table):
             return (
                 f'<tr class="unreported"><th scope="row" class="region">{name}</th>'
                 f'<td class="unreported-cell" colspan="{len(self.data_columns)}">'
-                f"{self.texts['unreported']}</td></tr>"
+                f"<span>{self.texts['unreported']}</span></td></tr>"
             )
         cells = "".join([column.td(record, total) for column in self.data_columns])
         if total:
