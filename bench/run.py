@@ -268,11 +268,38 @@ def measure(scale: str, args) -> list[dict]:
         results.append(
             result(scale, label, samples[path], bare_ms, len(queries), is_page and scale)
         )
+    results.append(after_a_change(server, scale, latest, args, bare_ms))
     results.extend(components(scale, latest, args, bare_ms))
     results.append(closing_connections(server, scale, args, bare_ms))
     if args.profile:
         profile(server, f"/weeks/{latest}/", scale)
     return results
+
+
+def after_a_change(server: Server, scale: str, date: datetime.date, args, bare_ms: float) -> dict:
+    """
+    The ranking page as the first reader after a figure changed: the data
+    revision gets a new token before each request, so the week is computed
+    again (rules, last week's ranks, pace) instead of taken from the memo.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from installs.revision import revision_bump
+
+    path = f"/weeks/{date}/"
+    samples = []
+    for round_ in range(args.warmup + args.repeat):
+        revision_bump()
+        sample = timed(lambda: server.get(path))
+        if round_ >= args.warmup:
+            samples.append(sample)
+    revision_bump()
+    with CaptureQueriesContext(connection) as queries:
+        server.get(path)
+    return result(
+        scale, f"ranking page, first view after a change ({date})", samples, bare_ms, len(queries)
+    )
 
 
 def result(scale, label, samples, bare_ms, queries, target_scale=None) -> dict:

@@ -109,7 +109,6 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Eleven districts save at once on a Monday morning: IMMEDIATE transactions
     # and a busy timeout turn "database is locked" errors into short waits.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

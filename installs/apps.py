@@ -6,3 +6,8 @@ class InstallsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "installs"
     verbose_name = _("Gas safety device installation")
+
+    def ready(self) -> None:
+        from installs import signals
+
+        signals.connect()

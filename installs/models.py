@@ -7,6 +7,8 @@ from Snapshot rows by installs.rules; nothing computed is stored.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -222,3 +224,22 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DataRevision(models.Model):
+    """
+    One row whose token changes with every saved or deleted snapshot, week,
+    region or measure (installs.signals). Computed weeks are kept per process
+    under this token, so every process sees a change at its next request.
+    A random token, not a counter: a rolled-back transaction or a restored
+    backup can never bring back a token that named other data.
+    """
+
+    token = models.UUIDField(default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = _("data revision")
+        verbose_name_plural = _("data revisions")
+
+    def __str__(self) -> str:
+        return str(self.token)

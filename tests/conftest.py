@@ -7,3 +7,13 @@ def fast_password_hasher():
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_ranking_memo():
+    """Each test starts with no computed week kept from another test's data."""
+    from installs.revision import memo_clear
+
+    memo_clear()
+    yield
+    memo_clear()

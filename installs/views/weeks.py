@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
-from installs import layout, pace, selectors, tables
+from installs import layout, pace, revision, selectors, tables
 from installs.models import Week
 from installs.permissions import Role, any_role_required, user_role
 
@@ -35,20 +35,18 @@ def _get_week_or_404(date: datetime.date) -> Week:
 @any_role_required
 def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = _get_week_or_404(date)
-    progress = selectors.week_progress(week)
-    table = tables.progress_table(
-        progress,
-        request=request,
-        movement=selectors.week_rank_movement(progress),
-        flags=pace.flags(selectors.week_forecast(progress)),
+    # The week as computed (rules, last week's ranks, pace), reused until any figure changes.
+    progress, movement, flags, dates = revision.memoised(
+        ("ranking", week.pk, week.state), lambda: _ranking_data(week)
     )
+    table = tables.progress_table(progress, request=request, movement=movement, flags=flags)
     return render(
         request,
         "installs/week_detail.html",
         {
             "progress": progress,
             "week": week,
-            "week_options": _week_options(selectors.week_dates(), week.date),
+            "week_options": _week_options(dates, week.date),
             "table": table,
             "title": layout.table_title(),
             "date_line": layout.date_line(week.date),
@@ -57,6 +55,13 @@ def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
             "sort": str(table.order_by or ""),
         },
     )
+
+
+def _ranking_data(week: Week) -> tuple:
+    progress = selectors.week_progress(week)
+    movement = selectors.week_rank_movement(progress)
+    flags = pace.flags(selectors.week_forecast(progress))
+    return progress, movement, flags, selectors.week_dates()
 
 
 def _week_options(dates: list[datetime.date], current: datetime.date) -> SafeString:

@@ -1,0 +1,23 @@
+"""
+Cache invalidation only: any change to the data the ranking page computes from
+gives the DataRevision a new token. No business rule lives here.
+"""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_delete, post_save
+
+from installs.models import Measure, Region, Snapshot, Week
+from installs.revision import revision_bump
+
+
+def _changed(sender, **kwargs) -> None:
+    revision_bump()
+
+
+def connect() -> None:
+    for model in (Snapshot, Week, Region, Measure):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"revision-save-{model.__name__}")
+        post_delete.connect(
+            _changed, sender=model, dispatch_uid=f"revision-delete-{model.__name__}"
+        )
