@@ -142,6 +142,18 @@ def audit_queryset(
     return figures.union(weeks, all=True).order_by(*order)
 
 
+def _version_before(history) -> QuerySet:
+    """The same object's history row just before the outer one: the "old" of old → new."""
+    return (
+        history.objects.filter(id=OuterRef("id"))
+        .filter(
+            Q(history_date__lt=OuterRef("history_date"))
+            | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
+        )
+        .order_by("-history_date", "-history_id")
+    )
+
+
 def _figure_rows(*, week, region, user) -> QuerySet:
     history = Snapshot.history.model
     rows = history.objects.all()
@@ -151,11 +163,7 @@ def _figure_rows(*, week, region, user) -> QuerySet:
         rows = rows.filter(region_id=region.pk)
     if user is not None:
         rows = rows.filter(history_user_id=user.pk)
-    before = history.objects.filter(id=OuterRef("id")).filter(
-        Q(history_date__lt=OuterRef("history_date"))
-        | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
-    )
-    before = before.order_by("-history_date", "-history_id")
+    before = _version_before(history)
     rows = rows.annotate(
         a_kind=Value(FIGURE, output_field=CharField()),
         a_history_id=F("history_id"),
@@ -184,11 +192,7 @@ def _week_rows(*, week, user) -> QuerySet:
         rows = rows.filter(id=week.pk)
     if user is not None:
         rows = rows.filter(history_user_id=user.pk)
-    before = history.objects.filter(id=OuterRef("id")).filter(
-        Q(history_date__lt=OuterRef("history_date"))
-        | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
-    )
-    before = before.order_by("-history_date", "-history_id")
+    before = _version_before(history)
     rows = rows.annotate(
         a_kind=Value(WEEK, output_field=CharField()),
         a_history_id=F("history_id"),
