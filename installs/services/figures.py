@@ -86,9 +86,8 @@ class FigureProblem:
     field: str  # "households" | "installed" | "" (the whole figure)
     code: str
     message: str
-    blocking: (
-        bool  # True: an error; False: saved only when confirmed (and with a reason, where asked)
-    )
+    # True: an error; False: saved only when confirmed (and with a reason, where asked).
+    blocking: bool
 
 
 class FiguresRejected(Exception):
