@@ -508,3 +508,22 @@ def test_it_redirects_bureau_staff_home_to_the_newest_week_even_if_open(client, 
     make_week("2022-11-28")
     client.force_login(make_user("staff", "bureau"))
     assert client.get("/").url == "/weeks/2022-11-28/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "shown"), [("leader", True), ("bureau", True), ("district", False)]
+)
+def test_it_links_the_reporting_status_for_the_bureau_and_leadership(client, role, shown):
+    load_seed()
+    region = Region.objects.get(slug="qinyang") if role == "district" else None
+    client.force_login(make_user("someone", role, region))
+    page = client.get("/weeks/2022-11-21/").content.decode()
+    assert ('href="/weeks/2022-11-21/status/"' in page) is shown
+
+
+@pytest.mark.django_db
+def test_the_status_link_reads_in_chinese(client):
+    load_seed()
+    client.force_login(make_user("lingdao", "leader"))
+    assert ">填报情况</a>" in client.get("/weeks/2022-11-21/").content.decode()
