@@ -172,12 +172,11 @@ def households_change_problem(households: int, earlier: Earlier) -> Problem | No
         return None
     if previous > 0 and abs(households - previous) <= HOUSEHOLDS_CHANGE_LIMIT * previous:
         return None
-    percent = round(100 * (households - previous) / previous, 1) if previous else 0
     return Problem(
         "households",
         HOUSEHOLDS_CHANGED,
         blocking=False,
-        params={"previous": previous, "households": households, "percent": percent},
+        params={"previous": previous, "households": households},
     )
 
 
