@@ -3,7 +3,7 @@ The one way a reported figure (a Snapshot row) changes: ``figures_save``.
 
 The entry form, the bureau's grid, the import and the tests all call it. It is
 all or nothing, checks who may write what, refuses a save based on an old
-version (optimistic locking), runs the rules of installs.checks, and records
+version (optimistic locking), runs the rules of installs.validation, and records
 who changed what and why through django-simple-history.
 """
 
@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from installs import checks
+from installs import validation
 from installs.models import Measure, Profile, Region, Snapshot, Week
 from installs.permissions import user_role
 
@@ -39,26 +39,28 @@ FIELD_NAMES = {"households": _("households"), "installed": _("installed"), "": _
 
 # One message per problem code; %(measure)s and %(field)s are filled in for every one.
 MESSAGES = {
-    checks.REQUIRED: _("%(measure)s: %(field)s is required"),
-    checks.NOT_WHOLE: _("%(measure)s: %(field)s must be a whole number"),
-    checks.NEGATIVE: _("%(measure)s: %(field)s cannot be negative"),
-    checks.TOO_LARGE: _("%(measure)s: %(field)s cannot be larger than %(max)s"),
-    checks.INSTALLED_ABOVE_HOUSEHOLDS: _(
+    validation.REQUIRED: _("%(measure)s: %(field)s is required"),
+    validation.NOT_WHOLE: _("%(measure)s: %(field)s must be a whole number"),
+    validation.NEGATIVE: _("%(measure)s: %(field)s cannot be negative"),
+    validation.TOO_LARGE: _("%(measure)s: %(field)s cannot be larger than %(max)s"),
+    validation.INSTALLED_ABOVE_HOUSEHOLDS: _(
         "%(measure)s: installed (%(installed)s) cannot be greater than households (%(households)s)"
     ),
-    checks.INSTALLED_DECREASED: _(
+    validation.INSTALLED_DECREASED: _(
         "%(measure)s: installed went down from %(previous)s to %(installed)s; "
         "if this is a correction, confirm it and give a reason"
     ),
-    checks.HOUSEHOLDS_CHANGED: _(
+    validation.HOUSEHOLDS_CHANGED: _(
         "%(measure)s: households changed from %(previous)s to %(households)s "
         "(more than 10%%); please confirm"
     ),
-    checks.PACE_OUTLIER: _(
+    validation.PACE_OUTLIER: _(
         "%(measure)s: %(new)s new installs this week is more than %(factor)s times "
         "the largest weekly new installs of the last 4 weeks (%(recent_max)s); please confirm"
     ),
-    checks.REASON_REQUIRED: _("%(measure)s: a lower installed count than last week needs a reason"),
+    validation.REASON_REQUIRED: _(
+        "%(measure)s: a lower installed count than last week needs a reason"
+    ),
     "week_closed": _("This week is no longer open for entry; the figures were not saved"),
     "invalid": _("%(measure)s: %(field)s: %(error)s"),
 }
@@ -119,7 +121,7 @@ def problem_message(code: str, measure: Measure, field: str, params: dict) -> st
     return str(MESSAGES[code]) % {
         "measure": str(measure),
         "field": FIELD_NAMES.get(field, field),
-        "max": checks.MAX_COUNT,
+        "max": validation.MAX_COUNT,
         **params,
     }
 
@@ -136,7 +138,7 @@ def history_reason(source: str, reason: str) -> str:
 
 def earlier_figures(
     *, week: Week, pairs: list[tuple[int, int]]
-) -> dict[tuple[int, int], checks.Earlier]:
+) -> dict[tuple[int, int], validation.Earlier]:
     """
     For each (region_id, measure_id), its most recent report before ``week``
     and the weekly new installs of the reports before that (for the pace check).
@@ -155,16 +157,16 @@ def earlier_figures(
         .order_by("-week__date")
         .values_list("region_id", "measure_id", "households", "installed")
     )
-    full = checks.PACE_WEEKS + 1
+    full = validation.PACE_WEEKS + 1
     for region_id, measure_id, households, installed in rows.iterator():
         pair = (region_id, measure_id)
         if pair in wanted and len(history.setdefault(pair, [])) < full:
             history[pair].append((households, installed))
     return {
-        pair: checks.Earlier(
+        pair: validation.Earlier(
             households=reports[0][0],
             installed=reports[0][1],
-            recent_new=checks.recent_new([installed for _, installed in reports]),
+            recent_new=validation.recent_new([installed for _, installed in reports]),
         )
         for pair, reports in history.items()
     }
@@ -254,7 +256,7 @@ def figures_save(
         )
         problems: list[FigureProblem] = []
         for figure, _current in changed:
-            found = checks.figure_problems(
+            found = validation.figure_problems(
                 figure.households,
                 figure.installed,
                 earlier.get((figure.region.pk, figure.measure.pk)),
@@ -268,7 +270,7 @@ def figures_save(
                     message=problem_message(p.code, figure.measure, p.field, p.params),
                     blocking=p.blocking,
                 )
-                for p in checks.unresolved(found, confirmed=confirmed, reason=reason)
+                for p in validation.unresolved(found, confirmed=confirmed, reason=reason)
             ]
         if problems:
             raise FiguresRejected(problems)

@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from installs import checks, rules, selectors
+from installs import rules, selectors, validation
 from installs.forms import EntryForm, EntryRow
 from installs.models import Measure, Region, Snapshot, Week
 from installs.permissions import Role, get_region_for_edit_or_403, role_required, user_role
@@ -34,7 +34,7 @@ class EntryCard:
     """One measure on the page: its inputs, last week, and what the typed numbers give."""
 
     row: EntryRow
-    previous: checks.Earlier | None
+    previous: validation.Earlier | None
     snapshot: Snapshot | None  # this week's, as stored
     households: int | None  # the numbers shown in the inputs, where they are numbers
     installed: int | None
@@ -229,8 +229,8 @@ def _shown_count(form: EntryForm, name: str) -> int | None:
     """The number in an input: the typed text where it parses, else the initial value."""
     value = form[name].value()
     try:
-        return checks.parse_count(value)
-    except checks.CountError:
+        return validation.parse_count(value)
+    except validation.CountError:
         return None
 
 
@@ -240,7 +240,7 @@ def _render(
     region: Region,
     form: EntryForm,
     stored: dict[int, Snapshot],
-    previous: dict[int, checks.Earlier],
+    previous: dict[int, validation.Earlier],
     *,
     read_only: bool = False,
     warnings: dict | None = None,
