@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from installs import layout, rules
 from installs.models import Measure, Region
-from installs.selectors import ProgressHistory, WeekProgress
+from installs.progress import ProgressHistory, WeekProgress
 
 FONT = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, SimSun, sans-serif"
 # No "Share chart" button (it uploads to Plotly's cloud), no logo, Chinese menus and dates.

@@ -39,7 +39,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from installs import layout, rules, validation
 from installs.models import Measure, Region
-from installs.selectors import WeekProgress
+from installs.progress import WeekProgress
 
 # Limits on what is read from an upload. An official weekly table is a few dozen
 # kilobytes, a dozen zip entries and some 20 rows; a history workbook of five

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from installs.models import Measure
-from installs.selectors import WeekProgress
+from installs.progress import WeekProgress
 
 # The five columns of each measure, in the official order.
 FIELDS = ("households", "installed", "new", "rate", "rank")

@@ -10,69 +10,13 @@ previous week, one more.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from installs import pace, rules
 from installs.models import Measure, Region, Snapshot, Week
-
-
-@dataclass
-class WeekProgress:
-    """One week's computed table: the rules' output with the regions and measures it is about."""
-
-    week: Week
-    previous_week: Week | None
-    next_week: Week | None
-    regions: list[Region]
-    measures: list[Measure]
-    table: pd.DataFrame  # rules.week_table(): one row per reported (region id, measure id)
-    totals: pd.DataFrame  # rules.week_totals(): indexed by measure id
-    # The previous week's own rows (region, measure, households, installed), read in
-    # the same query as the week's; None where the builder did not read them.
-    previous_snapshots: pd.DataFrame | None = None
-    records: dict[tuple[int, int], dict] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.records = {(row["region"], row["measure"]): row for row in _records(self.table)}
-        self._totals = dict(zip(self.totals.index.tolist(), _records(self.totals), strict=True))
-
-    @cached_property
-    def reported_region_ids(self) -> set[int]:
-        return {region_id for region_id, _ in self.records}
-
-    @property
-    def reported_count(self) -> int:
-        return len(self.reported_region_ids)
-
-    @property
-    def region_count(self) -> int:
-        return len(self.regions)
-
-    def total(self, measure: Measure) -> dict | None:
-        return self._totals.get(measure.pk)
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """
-    ``frame.to_dict("records")`` (Python ints and floats; None where a nullable
-    column is missing, NaN where a float is) in a third of its time: it runs
-    for every row of every ranking page.
-    """
-    names = frame.columns.tolist()
-    columns = [_python_values(column) for _, column in frame.items()]
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
-
-
-def _python_values(column: pd.Series) -> list:
-    values = column.tolist()
-    if isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
-        # Cheaper than asking the column whether it has any missing value first.
-        return [None if value is pd.NA else value for value in values]
-    return values
+from installs.progress import ProgressHistory, WeekProgress
 
 
 def week_list() -> list[Week]:
@@ -184,22 +128,6 @@ def week_progress(week: Week) -> WeekProgress:
         totals=totals,
         previous_snapshots=previous_snapshots,
     )
-
-
-@dataclass
-class ProgressHistory:
-    """Every week's computed table up to a week, for the trend charts, region pages and the pace."""
-
-    dates: list[datetime.date]  # every week up to ``until``, oldest first
-    regions: list[Region]  # official order: active ones and any that reported
-    measures: list[Measure]
-    table: (
-        pd.DataFrame
-    )  # rules.history_table(): one row per reported (week date, region id, measure id)
-    totals: pd.DataFrame  # rules.history_totals(): indexed by (week date, measure id)
-
-    def region_rows(self, region: Region) -> pd.DataFrame:
-        return self.table[self.table["region"] == region.pk]
 
 
 def progress_history(*, until: Week | None = None) -> ProgressHistory:

@@ -30,6 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 from installs import layout, rules, selectors
 from installs.models import ApiToken, Region, Snapshot, Week
 from installs.permissions import user_role
+from installs.progress import WeekProgress
 from installs.services.api_tokens import key_hash
 
 # A token's last_used_at is written at most this often (not on every request).
@@ -150,7 +151,7 @@ def _week_links(request: HttpRequest, date: datetime.date) -> dict:
     }
 
 
-def week_data(request: HttpRequest, progress: selectors.WeekProgress) -> dict:
+def week_data(request: HttpRequest, progress: WeekProgress) -> dict:
     """The computed table of one week as JSON-ready data (layout's rows, as the page shows them)."""
     week = progress.week
     measures = progress.measures

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from installs import charts, layout, pace, rules, selectors
 from installs.models import Measure, Region, Week
 from installs.permissions import Role, any_role_required, role_required, user_role
+from installs.progress import ProgressHistory
 from installs.services.targets import TargetInput, targets_save
 
 
@@ -120,7 +121,7 @@ def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _region_week_rows(history: selectors.ProgressHistory, region: Region) -> list[dict]:
+def _region_week_rows(history: ProgressHistory, region: Region) -> list[dict]:
     """One row per week, newest first: the week's date and five cells per measure (None: not reported)."""
     records = {
         (row["week"], row["measure"]): row for row in history.region_rows(region).to_dict("records")
