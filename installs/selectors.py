@@ -36,19 +36,13 @@ def latest_week(*, published_only: bool = False) -> Week | None:
     return weeks.first()
 
 
-def week_snapshots(week: Week, previous_week: Week | None) -> pd.DataFrame:
-    """The week's snapshots with the installed count of each pair's most recent earlier report."""
-    region_ids = list(Region.objects.order_by("order", "name").values_list("pk", flat=True))
-    measure_ids = list(Measure.objects.order_by("order", "pk").values_list("pk", flat=True))
-    return _snapshot_frames(week, previous_week, region_ids, measure_ids)[0]
-
-
 def _snapshot_frames(
     week: Week, previous_week: Week | None, region_ids: list[int], measure_ids: list[int]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
-    Both weeks' rows in one query: the week's (``week_snapshots``), in official
-    order (regions, then measures), and the previous week's own rows.
+    Both weeks' rows in one query: the week's, with each pair's previous
+    installed, in official order (regions, then measures), and the previous
+    week's own rows.
 
     The query has no ORDER BY: Snapshot's default ordering joins Week, Region and
     Measure and sorts every row in SQL, which cost more than the rest of the
