@@ -208,9 +208,10 @@ def rate_bars(
     }
     top = max([1.0, *shown["rate"].tolist()])
     lines = []  # (x, label, colour, dash) of the reference lines
-    if city is not None and city[1] > 0:
+    city_rate = None if city is None else rules.rate(*city)
+    if city_rate is not None:
         city_label = _("City-wide %(rate)s") % {"rate": rules.rate_text(*city)}
-        lines.append((city[0] / city[1], city_label, CITY_COLOUR, "dash"))
+        lines.append((city_rate, city_label, CITY_COLOUR, "dash"))
     if target_rate is not None:
         target_label = _("Target %(rate)s") % {"rate": percent_text(target_rate)}
         lines.append((float(target_rate), target_label, TARGET_COLOUR, "dot"))

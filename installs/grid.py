@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from installs import layout, validation
+from installs import layout, rules, selectors, validation
 from installs.models import Measure, Region, Snapshot, Week
-from installs.services.figures import FigureInput, earlier_figures, problem_message
+from installs.services.figures import FigureInput, problem_message
 
 FIELDS = ("households", "installed")
 PAIR_WIDTH = len(FIELDS)
@@ -213,7 +213,9 @@ class GridRow:
 
     @property
     def reported(self) -> bool:
-        return any(c.version is not None for c in self.cells)
+        """``rules.has_reported``, from the measures with this week's figures stored."""
+        stored = [c.measure.pk for c in self.cells if c.version is not None]
+        return rules.has_reported(stored, [c.measure.pk for c in self.cells])
 
     def saved_cells(self) -> list[GridCell]:
         """
@@ -244,7 +246,9 @@ def grid_rows(week: Week) -> list[GridRow]:
         (s.region_id, s.measure_id): s
         for s in Snapshot.objects.filter(week=week, region__in=regions, measure__in=measures)
     }
-    earlier = earlier_figures(week=week, pairs=[(r.pk, m.pk) for r in regions for m in measures])
+    earlier = selectors.earlier_figures(
+        week=week, pairs=[(r.pk, m.pk) for r in regions for m in measures]
+    )
     rows = []
     for region in regions:
         cells = []

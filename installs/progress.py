@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from installs import rules
+
 if TYPE_CHECKING:
     from installs.models import Measure, Region, Week
 
@@ -42,15 +44,24 @@ class WeekProgress:
 
     @cached_property
     def reported_region_ids(self) -> set[int]:
-        return {region_id for region_id, _ in self.records}
+        """The regions that reported the week (``rules.has_reported``)."""
+        active_measures = [m.pk for m in self.measures if m.active]
+        return rules.reported_regions(self.records, active_measures)
+
+    @cached_property
+    def _reporting_count(self) -> tuple[int, int]:
+        active_regions = [r.pk for r in self.regions if r.active]
+        return rules.reporting_count(self.reported_region_ids, active_regions)
 
     @property
     def reported_count(self) -> int:
-        return len(self.reported_region_ids)
+        """How many of the active regions reported (``rules.reporting_count``)."""
+        return self._reporting_count[0]
 
     @property
     def region_count(self) -> int:
-        return len(self.regions)
+        """How many regions are expected to report: the active ones."""
+        return self._reporting_count[1]
 
     def total(self, measure: Measure) -> dict | None:
         return self._totals.get(measure.pk)

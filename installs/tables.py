@@ -236,13 +236,18 @@ class ProgressTable(tables.Table):
         }
 
     @cached_property
-    def new_keys(self) -> list[str]:
-        return [layout.cell_key(m, "new") for m in self.progress.measures]
+    def stall_keys(self) -> list[tuple[str, str, str]]:
+        return [
+            tuple(layout.cell_key(m, f) for f in ("new", "installed", "households"))
+            for m in self.progress.measures
+        ]
 
     def stalled(self, record: dict) -> bool:
-        """No new installs this week in any measure (and at least one earlier week to compare)."""
-        known = [record[key] for key in self.new_keys if record[key] is not None]
-        return bool(known) and not any(known)
+        """``rules.region_stalled``: no measure moved forward this week, one below 100%."""
+        return rules.region_stalled(
+            (record[new], record[installed], record[households])
+            for new, installed, households in self.stall_keys
+        )
 
     def header(self) -> list[list[dict]]:
         """

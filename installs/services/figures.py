@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from installs import validation
+from installs import selectors, validation
 from installs.models import Measure, Profile, Region, Snapshot, Week
 from installs.permissions import user_role
 
@@ -136,42 +136,6 @@ def history_reason(source: str, reason: str) -> str:
     return text[:100]  # simple-history's history_change_reason is a 100-character field
 
 
-def earlier_figures(
-    *, week: Week, pairs: list[tuple[int, int]]
-) -> dict[tuple[int, int], validation.Earlier]:
-    """
-    For each (region_id, measure_id), its most recent report before ``week``
-    and the weekly new installs of the reports before that (for the pace check).
-    Pairs never reported before are absent.
-    """
-    wanted = set(pairs)
-    if not wanted:
-        return {}
-    history: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    rows = (
-        Snapshot.objects.filter(
-            week__date__lt=week.date,
-            region_id__in={r for r, _ in wanted},
-            measure_id__in={m for _, m in wanted},
-        )
-        .order_by("-week__date")
-        .values_list("region_id", "measure_id", "households", "installed")
-    )
-    full = validation.PACE_WEEKS + 1
-    for region_id, measure_id, households, installed in rows.iterator():
-        pair = (region_id, measure_id)
-        if pair in wanted and len(history.setdefault(pair, [])) < full:
-            history[pair].append((households, installed))
-    return {
-        pair: validation.Earlier(
-            households=reports[0][0],
-            installed=reports[0][1],
-            recent_new=validation.recent_new([installed for _, installed in reports]),
-        )
-        for pair, reports in history.items()
-    }
-
-
 def _check_actor(actor, figures: list[FigureInput]) -> None:
     """Leadership and accounts without a role never write; district staff only their own region."""
     role = user_role(actor)
@@ -251,7 +215,7 @@ def figures_save(
         if conflicts:
             raise FiguresConflict(conflicts)
 
-        earlier = earlier_figures(
+        earlier = selectors.earlier_figures(
             week=week, pairs=[(f.region.pk, f.measure.pk) for f, _ in changed]
         )
         problems: list[FigureProblem] = []

@@ -49,7 +49,7 @@ def pace_latest(request: HttpRequest) -> HttpResponse:
 @any_role_required
 def week_charts(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = _get_week_or_404(date)
-    progress = selectors.week_progress(week)
+    progress = selectors.computed_week(week)
     measure = _chosen_measure(request, progress.measures)
     history = selectors.progress_history(until=week)
     rate_charts = [
@@ -81,7 +81,8 @@ def week_charts(request: HttpRequest, date: datetime.date) -> HttpResponse:
 def week_charts_compact(request: HttpRequest, date: datetime.date) -> HttpResponse:
     """The ranking page's compact charts (one rate chart per measure), as JSON it draws itself."""
     week = _get_week_or_404(date)
-    progress = selectors.week_progress(week)
+    # The week the ranking page has just computed, not a second computation of it.
+    progress = selectors.computed_week(week)
     figures = [
         (f"compact-rate-{m.slug}", charts.week_rate_bars(progress, m, compact=True))
         for m in progress.measures
@@ -157,7 +158,7 @@ def _cells(record: dict | None) -> dict | None:
 @any_role_required
 def week_pace(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = _get_week_or_404(date)
-    progress = selectors.week_progress(week)
+    progress = selectors.computed_week(week)
     forecast = selectors.week_forecast(progress)
     regions = {r.pk: r for r in progress.regions}
     order = {r.pk: position for position, r in enumerate(progress.regions)}

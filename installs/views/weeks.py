@@ -58,7 +58,7 @@ def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
 
 
 def _ranking_data(week: Week) -> tuple:
-    progress = selectors.week_progress(week)
+    progress = selectors.computed_week(week)
     movement = selectors.week_rank_movement(progress)
     flags = pace.flags(selectors.week_forecast(progress))
     return progress, movement, flags, selectors.week_dates()
