@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from installs import charts, selectors
+from installs import revision, selectors
 from installs.models import Measure, Profile, Region, Week
 from tests.factories import (
     load_seed,
@@ -145,12 +145,31 @@ class TestCompactCharts:
         assert [chart["id"] for chart in payload["charts"]] == [
             f"compact-rate-{slug}" for slug in MEASURES
         ]
-        progress = selectors.week_progress(Week.objects.get(date="2022-11-21"))
-        for chart, measure in zip(payload["charts"], progress.measures, strict=True):
-            bars = charts.week_rate_bars(progress, measure, compact=True)
-            assert chart["figure"]["data"][0]["y"] == list(bars.data[0].y)
-            assert chart["figure"]["data"][0]["x"] == list(bars.data[0].x)
-            assert chart["height"] == bars.layout.height
+
+    def test_it_draws_the_newspapers_ranking_at_the_exact_rates(self, client):
+        """Compared with the printed table, not with the builder the endpoint calls."""
+        payload = client_for(client, "leader").get(COMPACT).json()
+        printed, total = seed_rows()[:-1], seed_rows()[-1]
+        for chart, slug in zip(payload["charts"], MEASURES, strict=True):
+            bars = chart["figure"]["data"][0]
+            # Best first; equal ranks keep the printed (official) order.
+            ranked = sorted(printed, key=lambda row: int(row[f"{slug}_rank"]))
+            assert bars["y"] == [row["region"] for row in ranked]
+            assert bars["text"] == [row[f"{slug}_rate"] for row in ranked]
+            assert bars["x"] == [
+                int(row[f"{slug}_installed"]) / int(row[f"{slug}_households"]) for row in ranked
+            ]
+            city = int(total[f"{slug}_installed"]) / int(total[f"{slug}_households"])
+            dashed = [s for s in chart["figure"]["layout"]["shapes"] if s["line"]["dash"] == "dash"]
+            assert [line["x0"] for line in dashed] == [city]
+            assert chart["height"] == 160 + 20 * len(printed)
+
+    def test_it_reads_the_week_the_ranking_page_computed(self, client):
+        leader = client_for(client, "leader")
+        leader.get("/weeks/2022-11-21/")
+        with CaptureQueriesContext(connection) as captured:
+            assert leader.get(COMPACT).status_code == 200
+        assert not [q["sql"] for q in captured if "installs_snapshot" in q["sql"]]
 
     def test_it_sends_the_chinese_locale_without_the_cloud_button(self, client):
         config = client_for(client, "leader").get(COMPACT).json()["config"]
@@ -305,6 +324,7 @@ class TestPacePage:
 
 def count_queries(client, url: str) -> int:
     client.get(url)  # the session is saved alike on later requests
+    revision.memo_clear()  # count the week's computation, not a memo's answer
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)
