@@ -194,7 +194,7 @@ def pace_problem(installed: int, earlier: Earlier) -> Problem | None:
     """
     if not earlier.recent_new:
         return None
-    new = installed - earlier.installed
+    new = rules.new_installs(installed, earlier.installed)
     recent_max = max(0, *earlier.recent_new[:PACE_WEEKS])
     if new > PACE_MIN_NEW and new > PACE_FACTOR * recent_max:
         return Problem(
