@@ -32,7 +32,6 @@ SOURCE_LABELS = {
     "form": _("Entry"),
     "grid": _("Bulk entry"),
     "import": _("Import"),
-    "admin": _("Administration"),
 }
 
 FIELD_NAMES = {"households": _("households"), "installed": _("installed"), "": _("figure")}
