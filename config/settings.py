@@ -83,7 +83,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below whitenoise: static files get neither the policy nor "no-store".
     "csp.middleware.CSPMiddleware",
-    "installs.middleware.PrivateResponseMiddleware",
+    "installs.security.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the messages (it leaves one) and before any view: LoginRequiredMiddleware
     # checks in process_view, so it sends a session this one ended to the login page.
-    "installs.middleware.AbsoluteSessionLifetimeMiddleware",
+    "installs.security.AbsoluteSessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # AxesMiddleware last, as its documentation asks.
@@ -162,7 +162,7 @@ LOGOUT_REDIRECT_URL = "login"
 # A bureau PC is shared: sessions end after 8 idle hours, not Django's two weeks.
 SESSION_COOKIE_AGE = envint("DJANGO_SESSION_COOKIE_AGE", str(8 * 3600))
 SESSION_SAVE_EVERY_REQUEST = True
-# ... and, however busy, 12 hours after the login (installs.middleware): a session kept
+# ... and, however busy, 12 hours after the login (installs.security): a session kept
 # alive by a page left open on a shared PC does not last for days. 0 turns this off.
 SESSION_ABSOLUTE_AGE = envint("DJANGO_SESSION_MAX_AGE_ABSOLUTE", str(12 * 3600))
 

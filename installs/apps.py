@@ -10,7 +10,7 @@ class InstallsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from installs import middleware, signals
+        from installs import security, signals
 
         signals.connect()
-        user_logged_in.connect(middleware.session_started, dispatch_uid="installs-session-started")
+        user_logged_in.connect(security.session_started, dispatch_uid="installs-session-started")

@@ -7,7 +7,7 @@ import time
 import pytest
 from django.test import override_settings
 
-from installs.middleware import SESSION_STARTED_KEY
+from installs.security import SESSION_STARTED_KEY
 from tests.factories import load_seed, make_user
 
 pytestmark = pytest.mark.django_db
