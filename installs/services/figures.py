@@ -41,6 +41,11 @@ FIELD_NAMES = {"households": _("households"), "installed": _("installed"), "": _
 MESSAGES = {
     checks.REQUIRED: _("%(measure)s: %(field)s is required"),
     checks.NOT_WHOLE: _("%(measure)s: %(field)s must be a whole number"),
+    checks.NOT_DIGITS: _("%(measure)s: %(field)s must be written with the digits 0-9"),
+    checks.GROUPING: _(
+        "%(measure)s: %(field)s: thousands separators go between groups of three digits "
+        "(1,234), nowhere else"
+    ),
     checks.NEGATIVE: _("%(measure)s: %(field)s cannot be negative"),
     checks.TOO_LARGE: _("%(measure)s: %(field)s cannot be larger than %(max)s"),
     checks.INSTALLED_ABOVE_HOUSEHOLDS: _(
