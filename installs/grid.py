@@ -337,14 +337,3 @@ def figure_inputs(rows: list[GridRow]) -> list[FigureInput]:
                 row.errors.append(message)
         return []
     return figures
-
-
-def changes_stored(rows: list[GridRow], figures: list[FigureInput], week: Week) -> bool:
-    """Whether saving the figures would change anything stored (a correction needs a reason)."""
-    stored = {
-        (s.region_id, s.measure_id): (s.households, s.installed)
-        for s in Snapshot.objects.filter(week=week)
-    }
-    return any(
-        stored.get((f.region.pk, f.measure.pk)) != (f.households, f.installed) for f in figures
-    )
