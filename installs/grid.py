@@ -130,7 +130,8 @@ def parse_paste(text: str, *, regions: Sequence[Region], measure_count: int) -> 
 
 def _split(line: str) -> list[str]:
     parts = line.split("\t") if "\t" in line else line.split()
-    return [" ".join(unicodedata.normalize("NFKC", p).split()) for p in parts]
+    # Not NFKC: it would read ① and ² as 1 and 2. checks.parse_count reads the width.
+    return [" ".join(p.split()) for p in parts]
 
 
 def _fit(values: list[str], measure_count: int) -> tuple[tuple[str, str], ...] | None:
