@@ -93,8 +93,7 @@ def parse_count(text: str | int | None) -> int:
         return check_count(text)
     if text is None:
         raise CountError(REQUIRED)
-    # Only the width changes (not NFKC, which also reads ① and ² as 1 and 2).
-    normal = str(text).translate(_FULL_WIDTH).strip()
+    normal = narrow(str(text)).strip()
     if normal == "":
         raise CountError(REQUIRED)
     sign = normal[:1] if normal[:1] in "+-" else ""
@@ -115,7 +114,14 @@ def parse_count(text: str | int | None) -> int:
     return check_count(value)
 
 
-# Full-width ASCII (U+FF01–U+FF5E) and the ideographic space, to their ASCII forms.
+def narrow(text: str) -> str:
+    """
+    Full-width ASCII forms (U+FF01–U+FF5E: １２３，) and the ideographic space to
+    ASCII. Only the width changes: not NFKC, which also reads ① and ² as 1 and 2.
+    """
+    return text.translate(_FULL_WIDTH)
+
+
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 # Plain digits, or groups of three after a first group of one to three, split by
 # one kind of separator (a comma or a space) throughout.

@@ -130,8 +130,8 @@ def parse_paste(text: str, *, regions: Sequence[Region], measure_count: int) -> 
 
 def _split(line: str) -> list[str]:
     parts = line.split("\t") if "\t" in line else line.split()
-    # Not NFKC: it would read ① and ² as 1 and 2. checks.parse_count reads the width.
-    return [" ".join(p.split()) for p in parts]
+    # Full-width digits become ASCII in the inputs; not NFKC, which would read ① and ² as 1 and 2.
+    return [" ".join(checks.narrow(p).split()) for p in parts]
 
 
 def _fit(values: list[str], measure_count: int) -> tuple[tuple[str, str], ...] | None:

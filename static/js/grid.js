@@ -34,8 +34,14 @@
 
   function split(line) {
     var parts = line.indexOf("\t") >= 0 ? line.split("\t") : line.trim().split(/\s+/);
-    // Not NFKC: it would read ① and ² as 1 and 2; the server's parse_count reads the width.
-    return parts.map(function (part) { return part.trim().replace(/\s+/g, " "); });
+    // Full-width forms to ASCII, as checks.narrow; not NFKC, which would read ① and ² as 1 and 2.
+    return parts.map(function (part) {
+      return part
+        .replace(/[\uFF01-\uFF5E]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); })
+        .replace(/\u3000/g, " ")
+        .trim()
+        .replace(/\s+/g, " ");
+    });
   }
 
   function fit(values) {
