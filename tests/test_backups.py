@@ -171,7 +171,15 @@ def backup(directory: Path) -> Path:
     return path
 
 
-def test_it_restores_every_table_into_an_empty_database(city, tmp_path, empty_database):
+@pytest.mark.parametrize(
+    "engine",
+    [
+        pytest.param("sqlite", marks=sqlite_only),
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+    ],
+)
+def test_it_restores_every_table_into_an_empty_database(engine, city, tmp_path, empty_database):
+    assert connection.vendor == engine
     source = connection.settings_dict["NAME"]
     path = backup(tmp_path)
     assert path.suffix == (".sqlite3" if ON_SQLITE else ".dump")
