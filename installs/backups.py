@@ -121,6 +121,8 @@ def database_backup(*, output: Path, using: str = DEFAULT_DB_ALIAS) -> BackupRes
                 env=_pg_env(connection.settings_dict),
             )
             tables = _pg_archive_tables(partial)
+        # Password hashes and API key hashes are in it: for its owner's eyes only.
+        partial.chmod(0o600)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

@@ -11,6 +11,7 @@ import datetime
 import io
 import os
 import shutil
+import stat
 import sqlite3
 import subprocess
 import sys
@@ -287,6 +288,7 @@ def test_it_names_the_file_in_a_directory_by_date_and_engine(tmp_path):
     out = io.StringIO()
     call_command("backup", output=str(tmp_path / "named.bak"), stdout=out)
     assert (tmp_path / "named.bak").stat().st_size > 0
+    assert stat.S_IMODE((tmp_path / "named.bak").stat().st_mode) == 0o600
     path = backup_in(tmp_path / "dated")
     assert path.name.startswith(f"gasdash-{datetime.date.today():%Y}-")
     # No half-written file is ever left under a backup's name or beside it.
