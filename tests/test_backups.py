@@ -11,8 +11,8 @@ import datetime
 import io
 import os
 import shutil
-import stat
 import sqlite3
+import stat
 import subprocess
 import sys
 from decimal import Decimal
