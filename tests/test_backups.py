@@ -282,6 +282,9 @@ def test_it_refuses_a_file_that_is_not_a_backup(tmp_path):
 def test_it_refuses_to_write_into_a_missing_directory(tmp_path):
     with pytest.raises(CommandError, match="does not exist"):
         call_command("backup", output=str(tmp_path / "nowhere" / "gasdash.dump"))
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("backup", output=f"{tmp_path / 'backups'}/")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_it_names_the_file_in_a_directory_by_date_and_engine(tmp_path):

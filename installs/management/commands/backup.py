@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, output: str, **options):
+        # "/var/backups/gasdash/" names a directory: never write a file called "gasdash".
+        if output.endswith(("/", os.sep)) and not Path(output).is_dir():
+            raise CommandError(f"The directory {output} does not exist.")
         try:
             result = database_backup(output=Path(output))
         except BackupError as error:
