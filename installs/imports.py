@@ -613,7 +613,7 @@ def _read_computed(
 def cell_count(value: object) -> int | None:
     """
     A count from a cell: None when the cell holds no figure (blank, —, 未填报);
-    CountError (with a checks code) for anything but a whole number from 0 up.
+    CountError (with a validation code) for anything but a whole number from 0 up.
     Numbers stored as text read like typed ones (validation.parse_count): full-width
     digits, spaces and thousands separators are fine.
     """
@@ -635,6 +635,8 @@ def cell_count(value: object) -> int | None:
 def count_message(code: str) -> str:
     return {
         validation.NOT_WHOLE: _("Not a whole number"),
+        validation.NOT_DIGITS: _("Not written with the digits 0-9"),
+        validation.GROUPING: _("Thousands separators only between groups of three digits (1,234)"),
         validation.NEGATIVE: _("Cannot be negative"),
         validation.TOO_LARGE: _("Too large for a count"),
     }.get(code, _("Not a whole number"))

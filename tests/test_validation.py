@@ -18,6 +18,9 @@ from installs.validation import CountError, Earlier, Problem, parse_count
         ("１２３", 123),
         ("1,234", 1234),
         ("1，234", 1234),
+        ("1 234", 1234),
+        ("1,234,567", 1_234_567),
+        ("　１２　", 12),
         ("+5", 5),
         (7, 7),
         ("100000000", 100_000_000),
@@ -37,7 +40,16 @@ def test_it_parses_counts_people_type(text, value):
         ("1.0", validation.NOT_WHOLE),
         ("abc", validation.NOT_WHOLE),
         ("1e3", validation.NOT_WHOLE),
-        ("٣", validation.NOT_WHOLE),  # Arabic-Indic three: not a digit anyone here types
+        ("٣", validation.NOT_DIGITS),  # Arabic-Indic three: not a digit anyone here types
+        # Look-alikes NFKC would read as digits, and separators out of place: slips, not counts.
+        ("①", validation.NOT_DIGITS),
+        ("²", validation.NOT_DIGITS),
+        ("1,2,3", validation.GROUPING),
+        ("1 2 3", validation.GROUPING),
+        ("12,34", validation.GROUPING),
+        ("1234,567", validation.GROUPING),
+        ("1, 234", validation.GROUPING),
+        ("1,234 567", validation.GROUPING),
         ("-1", validation.NEGATIVE),
         ("－３", validation.NEGATIVE),
         (-1, validation.NEGATIVE),
