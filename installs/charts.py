@@ -16,13 +16,11 @@ those frames from the selectors' objects.
 from __future__ import annotations
 
 import datetime
-import json
 from decimal import Decimal
 from fractions import Fraction
 
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -65,20 +63,6 @@ def figure_html(figure: go.Figure, *, div_id: str) -> SafeString:
         height,
         mark_safe(inner),  # plotly's own output: our figure's JSON, escaped for a script by plotly
     )
-
-
-def figures_json(figures: list[tuple[str, go.Figure]]) -> str:
-    """
-    Figures for a page to draw itself (static/js/insight-charts.js): the config
-    and, per figure, its div id, height and plotly JSON. The ranking page loads
-    its compact charts this way, after its table, so the table costs nothing more.
-    """
-    charts = [
-        f'{{"id": {json.dumps(div_id)}, "height": {int(figure.layout.height or 400)}, '
-        f'"figure": {pio.to_json(figure, validate=False)}}}'
-        for div_id, figure in figures
-    ]
-    return f'{{"config": {json.dumps(CONFIG)}, "charts": [{",".join(charts)}]}}'
 
 
 def percent_text(fraction: Decimal | float | str) -> str:
@@ -167,7 +151,6 @@ def rate_bars(
     regions: pd.DataFrame,
     city: tuple[int, int] | None,
     target_rate: Decimal | float | None,
-    compact: bool = False,
 ) -> go.Figure:
     """
     One measure's regions as horizontal bars of their rate, best at the top.
@@ -226,7 +209,7 @@ def rate_bars(
     return _figure(
         [bars],
         title=_("%(measure)s: installation rate by region") % {"measure": measure},
-        height=(160 if compact else 200) + (20 if compact else 30) * max(len(shown), 1),
+        height=200 + 30 * max(len(shown), 1),
         showlegend=False,
         xaxis={"tickformat": ".0%", "range": [0, top * 1.15], "zeroline": True, "fixedrange": True},
         yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
@@ -406,7 +389,14 @@ def _names(regions: list[Region]) -> dict[int, str]:
     return {r.pk: r.name for r in regions}
 
 
-def week_rate_bars(progress: WeekProgress, measure: Measure, *, compact: bool = False) -> go.Figure:
+def week_rate_frame(
+    progress: WeekProgress, measure: Measure
+) -> tuple[pd.DataFrame, tuple[int, int] | None]:
+    """
+    One measure's regions of the week (name, installed, households, rate) in
+    official order, and the 合计 row's (installed, households): what the rate
+    bars draw, on the chart page (plotly) and on the ranking page (installs.rate_bars).
+    """
     rows = progress.table[progress.table["measure"] == measure.pk]
     names = _names(progress.regions)
     order = {r.pk: position for position, r in enumerate(progress.regions)}
@@ -416,12 +406,13 @@ def week_rate_bars(progress: WeekProgress, measure: Measure, *, compact: bool = 
     rows["name"] = rows["region"].map(names)
     total = progress.total(measure)
     city = None if total is None else (int(total["installed"]), int(total["households"]))
+    return rows.loc[:, ["name", "installed", "households", "rate"]], city
+
+
+def week_rate_bars(progress: WeekProgress, measure: Measure) -> go.Figure:
+    regions, city = week_rate_frame(progress, measure)
     return rate_bars(
-        measure=str(measure),
-        regions=rows.loc[:, ["name", "installed", "households", "rate"]],
-        city=city,
-        target_rate=measure.target_rate,
-        compact=compact,
+        measure=str(measure), regions=regions, city=city, target_rate=measure.target_rate
     )
 
 

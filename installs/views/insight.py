@@ -76,18 +76,6 @@ def week_charts(request: HttpRequest, date: datetime.date) -> HttpResponse:
     )
 
 
-@any_role_required
-def week_charts_compact(request: HttpRequest, date: datetime.date) -> HttpResponse:
-    """The ranking page's compact charts (one rate chart per measure), as JSON it draws itself."""
-    week = _get_week_or_404(date)
-    progress = selectors.week_progress(week)
-    figures = [
-        (f"compact-rate-{m.slug}", charts.week_rate_bars(progress, m, compact=True))
-        for m in progress.measures
-    ]
-    return HttpResponse(charts.figures_json(figures), content_type="application/json")
-
-
 def _chosen_measure(request: HttpRequest, measures: list[Measure]) -> Measure | None:
     """The trend's measure from ?measure=<slug>; the first one when none is asked for."""
     slug = request.GET.get("measure")

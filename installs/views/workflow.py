@@ -141,6 +141,15 @@ def week_open(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.BUREAU, Role.LEADER)
+def status_latest(request: HttpRequest) -> HttpResponse:
+    """The menu's 填报情况: the newest week, the one being reported."""
+    week = selectors.latest_week()
+    if week is None:
+        return redirect("installs:home")  # it explains that there are no weeks yet
+    return redirect("installs:week_status", date=week.date)
+
+
+@role_required(Role.BUREAU, Role.LEADER)
 def week_status(request: HttpRequest, date: datetime.date) -> HttpResponse:
     """The 填报情况 panel of one week, with its state and (for bureau staff) the next steps."""
     week = _get_week_or_404(date)
