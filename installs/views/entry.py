@@ -190,7 +190,13 @@ def entry_saved(request: HttpRequest, date: datetime.date, slug: str) -> HttpRes
         rate = (
             None if record is None else rules.rate_text(record["installed"], record["households"])
         )
-        rows.append({"measure": measure, "record": record, "rate": rate})
+        # Ranked among the regions that have reported this measure so far.
+        ranked = sum(
+            1
+            for (_region, measure_id), other in progress.records.items()
+            if measure_id == measure.pk and other["rank"] is not None
+        )
+        rows.append({"measure": measure, "record": record, "rate": rate, "ranked": ranked})
     if not any(row["record"] for row in rows):
         return redirect("installs:entry_region", date=week.date, slug=region.slug)
     return render(
@@ -201,7 +207,7 @@ def entry_saved(request: HttpRequest, date: datetime.date, slug: str) -> HttpRes
             "region": region,
             "rows": rows,
             "complete": all(row["record"] for row in rows),
-            "region_count": progress.region_count,
+            "everyone_reported": progress.reported_count == progress.region_count,
         },
     )
 
