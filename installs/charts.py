@@ -16,11 +16,13 @@ those frames from the selectors' objects.
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 from fractions import Fraction
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
