@@ -169,7 +169,7 @@ def test_it_creates_a_district_account_with_its_region_in_the_admin(admin_sessio
 def test_it_refuses_a_district_account_without_a_region_in_the_admin(admin_session):
     response = admin_add(admin_session, role="district")
     assert response.status_code == 200
-    assert "区县填报人员必须选择所属县(市、区)" in response.content.decode()
+    assert "区县填报员必须选择所属县(市、区)" in response.content.decode()
     assert not get_user_model().objects.filter(username="wang").exists()
 
 
@@ -177,5 +177,5 @@ def test_it_refuses_a_region_for_a_leader_in_the_admin(admin_session):
     qinyang = Region.objects.get(slug="qinyang")
     response = admin_add(admin_session, role="leader", region=str(qinyang.pk))
     assert response.status_code == 200
-    assert "只有区县填报人员才有所属县(市、区)" in response.content.decode()
+    assert "只有区县填报员才有所属县(市、区)" in response.content.decode()
     assert not get_user_model().objects.filter(username="wang").exists()
