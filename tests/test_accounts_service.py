@@ -89,9 +89,8 @@ def test_it_refuses_an_inactive_region_in_chinese():
 
 
 def test_it_refuses_an_unknown_role_in_chinese():
-    assert refusal(role="mayor", region=None) == {
-        "role": ["请选择角色：区县填报员、市局工作人员、领导。"]
-    }
+    (message,) = refusal(role="mayor", region=None)["role"]
+    assert message.startswith("请选择角色：区县填报员、")
 
 
 def test_it_refuses_an_existing_username_in_chinese():
@@ -99,6 +98,21 @@ def test_it_refuses_an_existing_username_in_chinese():
     with pytest.raises(ValidationError) as raised:
         add()
     assert raised.value.message_dict == {"username": ["用户 wang 已存在。"]}
+
+
+def test_it_refuses_a_username_taken_at_the_same_moment(monkeypatch):
+    """The existence check passes, then the database's unique constraint refuses."""
+    make_user("wang", "leader")
+    real_filter = get_user_model().objects.filter
+    monkeypatch.setattr(
+        get_user_model().objects,
+        "filter",
+        lambda **kw: real_filter(pk=-1) if kw == {"username": "wang"} else real_filter(**kw),
+    )
+    with pytest.raises(ValidationError) as raised:
+        add()
+    assert raised.value.message_dict == {"username": ["用户 wang 已存在。"]}
+    assert Profile.objects.get(user__username="wang").role == "leader"
 
 
 def test_it_refuses_an_empty_username_in_chinese():

@@ -19,7 +19,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from installs.models import Profile, Region
@@ -106,14 +106,20 @@ def account_add(
     if errors:
         raise ValidationError(errors)
 
-    with transaction.atomic():
-        user.set_password(password)
-        user.save()
-        profile = Profile(
-            user=user, role=role, region=region, must_change_password=must_change_password
-        )
-        _record(profile, actor, _("account created"))
-        profile.save()
+    try:
+        with transaction.atomic():
+            user.set_password(password)
+            user.save()
+            profile = Profile(
+                user=user, role=role, region=region, must_change_password=must_change_password
+            )
+            _record(profile, actor, _("account created"))
+            profile.save()
+    except IntegrityError:
+        # The same username made at the same moment elsewhere (the check above passed).
+        raise ValidationError(
+            {"username": [_("The user %(username)s exists already.") % {"username": username}]}
+        ) from None
     return user
 
 
