@@ -100,6 +100,11 @@ def test_it_refuses_an_existing_username_in_chinese():
     assert raised.value.message_dict == {"username": ["用户 wang 已存在。"]}
 
 
+def test_it_refuses_a_username_that_differs_only_in_case():
+    make_user("Wang", "leader")
+    assert refusal()["username"] == ["用户 wang 已存在。"]
+
+
 def test_it_refuses_a_username_taken_at_the_same_moment(monkeypatch):
     """The existence check passes, then the database's unique constraint refuses."""
     make_user("wang", "leader")
@@ -107,7 +112,9 @@ def test_it_refuses_a_username_taken_at_the_same_moment(monkeypatch):
     monkeypatch.setattr(
         get_user_model().objects,
         "filter",
-        lambda **kw: real_filter(pk=-1) if kw == {"username": "wang"} else real_filter(**kw),
+        lambda **kw: (
+            real_filter(pk=-1) if kw == {"username__iexact": "wang"} else real_filter(**kw)
+        ),
     )
     with pytest.raises(ValidationError) as raised:
         add()

@@ -93,7 +93,8 @@ def account_add(
     errors = _role_errors(role, region)
     if not username:
         errors["username"] = [_("The username is empty.")]
-    elif User.objects.filter(username=username).exists():
+    # Case-insensitive, as Django's own creation form: "Wang" beside "wang" is a slip.
+    elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = [_("The user %(username)s exists already.") % {"username": username}]
     else:
         try:
