@@ -77,3 +77,10 @@ def test_it_leaves_existing_accounts_alone_when_run_again():
     seed_demo()
     user.refresh_from_db()
     assert user.check_password("changed-by-the-leader-1")
+
+
+@override_settings(DEBUG=True)
+def test_it_leaves_an_account_named_alike_alone():
+    get_user_model().objects.create_user("Leader", password="someone-elses-1")
+    seed_demo()
+    assert get_user_model().objects.filter(username__iexact="leader").count() == 1

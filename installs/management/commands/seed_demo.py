@@ -47,7 +47,8 @@ class Command(BaseCommand):
         accounts += [(region.slug, Role.DISTRICT, region, False) for region in Region.objects.all()]
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, role, region, staff in accounts:
-            if not User.objects.filter(username=username).exists():
+            # An existing account (names compared as the service does) is left alone.
+            if not User.objects.filter(username__iexact=username).exists():
                 # The demo's accounts keep the printed password: no change at first login.
                 user = account_add(
                     username=username,
