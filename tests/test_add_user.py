@@ -321,3 +321,9 @@ def test_the_profile_list_in_the_admin_is_read_only(admin_session):
     response = admin_session.post(f"/admin/installs/profile/{pk}/change/", {"role": "bureau"})
     assert response.status_code == 403
     assert profile("ld").role == "leader"
+
+
+def test_the_admins_add_user_page_is_in_chinese(admin_session):
+    html = admin_session.get("/admin/auth/user/add/").content.decode()
+    assert "创建用户后，可以再编辑该用户的其他选项。" in html
+    assert "After you" not in html
