@@ -107,9 +107,12 @@ class RoleFields(forms.Form):
 def check_role_fields(form: forms.BaseForm) -> None:
     """The accounts service's rule on the form's role and region, its message on the field."""
     role, region = form.cleaned_data.get("role"), form.cleaned_data.get("region")
+    profile = getattr(form.instance, "profile", None) if form.instance.pk else None
     if role:
         try:
-            account_role_check(role=role, region=region)
+            account_role_check(
+                role=role, region=region, current_region=profile.region if profile else None
+            )
         except ValidationError as error:
             form.add_error(None, error)
 

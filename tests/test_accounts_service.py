@@ -88,6 +88,23 @@ def test_it_refuses_an_inactive_region_in_chinese():
     assert refusal() == {"region": ["沁阳市 已停用，不能再选择。"]}
 
 
+def test_an_account_keeps_its_region_made_inactive_since():
+    user = add()
+    Region.objects.filter(slug="qinyang").update(active=False)
+    account_update(
+        user=user, role="district", region=region("qinyang"), actor=None, must_change_password=False
+    )
+    assert Profile.objects.get(user=user).must_change_password is False
+
+
+def test_it_refuses_to_move_an_account_to_an_inactive_region():
+    user = add()
+    Region.objects.filter(slug="wenxian").update(active=False)
+    with pytest.raises(ValidationError) as raised:
+        account_update(user=user, role="district", region=region("wenxian"), actor=None)
+    assert raised.value.message_dict == {"region": ["温县 已停用，不能再选择。"]}
+
+
 def test_it_refuses_an_unknown_role_in_chinese():
     (message,) = refusal(role="mayor", region=None)["role"]
     assert message.startswith("请选择角色：区县填报员、")

@@ -275,6 +275,18 @@ def test_it_changes_the_role_and_region_in_the_admin(admin_session):
     assert Profile.history.filter(user=user).first().history_user == admin_session.admin
 
 
+def test_it_saves_an_account_whose_region_was_made_inactive_in_the_admin(admin_session):
+    qinyang = Region.objects.get(slug="qinyang")
+    user = make_user("qy", "district", qinyang)
+    Region.objects.filter(pk=qinyang.pk).update(active=False)
+    response = admin_change(
+        admin_session, user, role="district", region=str(qinyang.pk), first_name="小明"
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.first_name == "小明"
+
+
 def test_it_shows_the_role_on_the_change_page(admin_session):
     user = make_user("qy", "district", Region.objects.get(slug="qinyang"))
     html = admin_session.get(f"/admin/auth/user/{user.pk}/change/").content.decode()

@@ -27,8 +27,14 @@ from installs.models import Profile, Region
 Role = Profile.Role
 
 
-def account_role_check(*, role: str, region: Region | None) -> None:
-    """Refuse a role that is not one of the three, or a region where the role has none."""
+def account_role_check(
+    *, role: str, region: Region | None, current_region: Region | None = None
+) -> None:
+    """
+    Refuse a role that is not one of the three, or a region where the role has
+    none. An inactive region is refused as a new choice; an account that has one
+    already may keep it (changing its name or flag must not fail on it).
+    """
     errors: dict[str, list[str]] = {}
     if role not in Role.values:
         errors["role"] = [
@@ -36,7 +42,7 @@ def account_role_check(*, role: str, region: Region | None) -> None:
         ]
     elif role == Role.DISTRICT and region is None:
         errors["region"] = [_("District staff need the region they report for.")]
-    elif role == Role.DISTRICT and not region.active:
+    elif role == Role.DISTRICT and not region.active and region != current_region:
         errors["region"] = [
             _("%(region)s is no longer an active region.") % {"region": region.name}
         ]
@@ -56,9 +62,11 @@ def _password_errors(password: str, user: AbstractBaseUser) -> list[str]:
     return []
 
 
-def _role_errors(role: str, region: Region | None) -> dict[str, list[str]]:
+def _role_errors(
+    role: str, region: Region | None, current_region: Region | None = None
+) -> dict[str, list[str]]:
     try:
-        account_role_check(role=role, region=region)
+        account_role_check(role=role, region=region, current_region=current_region)
     except ValidationError as error:
         return error.message_dict
     return {}
@@ -140,7 +148,8 @@ def account_update(
     unless the caller says otherwise; ``must_change_password`` given alone
     sets or clears the flag.
     """
-    errors = _role_errors(role, region)
+    current = Profile.objects.filter(user=user).select_related("region").first()
+    errors = _role_errors(role, region, current.region if current else None)
     if password is not None:
         password_errors = _password_errors(password, user)
         if password_errors:
