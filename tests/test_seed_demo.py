@@ -33,12 +33,18 @@ def test_it_refuses_to_run_without_debug():
 @override_settings(DEBUG=False)
 def test_it_exits_non_zero_without_debug_from_the_command_line(tmp_path):
     """As `manage.py seed_demo` on a server: the message on stderr, exit status 1."""
+    import secrets
     import subprocess
     import sys
 
     from django.conf import settings
 
-    env = {"PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "check"}
+    # A server's settings: DEBUG off, and a secret key the settings accept.
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    }
     database = tmp_path / "server.sqlite3"
     env["DATABASE_URL"] = f"sqlite:///{database}"
     done = subprocess.run(
