@@ -203,34 +203,51 @@ def households_to_pass(
     return needed if installed + needed <= households else None
 
 
-def gaps_to_next_rank(table: pd.DataFrame) -> pd.Series:
+def next_rank_gaps(table: pd.DataFrame) -> pd.DataFrame:
     """
-    ``households_to_pass`` for every row of a ``week_table``, against the row
-    ranked just above it in its measure (the lowest exact rate above its own).
-    Missing for rank 1, for a row without a rate, and where passing cannot be done.
-    Aligned on the table's index, Int64.
+    For every row of a ``week_table``: ``above``, the region ranked just above it
+    in its measure (the lowest exact rate above its own; the first in table
+    order among ties), and ``gap``, ``households_to_pass`` that region.
+    Both missing for rank 1 and for a row without a rate; ``gap`` also where
+    passing cannot be done. Aligned on the table's index, Int64 columns.
     """
-    gaps = pd.Series(pd.NA, index=table.index, dtype="Int64")
+    above: dict[object, int] = {}
+    gaps: dict[object, int] = {}
     for _measure, rows in table.groupby("measure", sort=False):
         ranked = rows[rows["rate"].notna()].sort_values("rate", ascending=False, kind="stable")
-        ahead: tuple[int, int, float] | None = None  # the last row with a higher rate
-        previous: tuple[int, int, float] | None = None
-        for index, installed, households, rate in zip(
-            ranked.index, ranked["installed"], ranked["households"], ranked["rate"], strict=True
+        ahead: tuple[int, int, int] | None = None  # (region, installed, households) just above
+        leader_of_rate: tuple[int, int, int] | None = None  # the first row of the current rate
+        current_rate: float | None = None
+        for index, region, installed, households, rate in zip(
+            ranked.index,
+            ranked["region"].tolist(),
+            ranked["installed"].tolist(),
+            ranked["households"].tolist(),
+            ranked["rate"].tolist(),
+            strict=True,
         ):
-            if previous is not None and previous[2] != rate:
-                ahead = previous
-            if ahead is not None:
-                gap = households_to_pass(
-                    installed=installed,
-                    households=households,
-                    above_installed=ahead[0],
-                    above_households=ahead[1],
-                )
-                if gap is not None:
-                    gaps.loc[index] = gap
-            previous = (int(installed), int(households), rate)
-    return gaps
+            if rate != current_rate:
+                # A lower rate begins: the tie group above it is led by its first row.
+                ahead, leader_of_rate = leader_of_rate, (region, installed, households)
+                current_rate = rate
+            if ahead is None:
+                continue
+            above[index] = ahead[0]
+            gap = households_to_pass(
+                installed=installed,
+                households=households,
+                above_installed=ahead[1],
+                above_households=ahead[2],
+            )
+            if gap is not None:
+                gaps[index] = gap
+    return pd.DataFrame(
+        {
+            "above": pd.array([above.get(i) for i in table.index], dtype="Int64"),
+            "gap": pd.array([gaps.get(i) for i in table.index], dtype="Int64"),
+        },
+        index=table.index,
+    )
 
 
 def whole_weeks_until(week: datetime.date, deadline: datetime.date) -> int:

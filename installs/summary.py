@@ -279,13 +279,13 @@ def _measure_text(measure: MeasureSummary) -> str:
                 % {
                     "count": missing,
                     "target": measure.target_rate,
-                    "deadline": _date_text(measure.deadline),
+                    "deadline": date_text(measure.deadline),
                 }
             )
         else:
             clauses.append(
                 _("every region is on track for %(target)s by %(deadline)s")
-                % {"target": measure.target_rate, "deadline": _date_text(measure.deadline)}
+                % {"target": measure.target_rate, "deadline": date_text(measure.deadline)}
             )
     return pgettext("between clauses", "; ").join(clauses) + pgettext("end of a sentence", ".")
 
@@ -298,7 +298,7 @@ def _names(names: list[str]) -> str:
     return pgettext("between names in a list", ", ").join(names)
 
 
-def _date_text(date: datetime.date) -> str:
+def date_text(date: datetime.date) -> str:
     """The glossary's date in running text: 2022年12月31日."""
     return _("%(year)s-%(month)s-%(day)s") % {
         "year": date.year,

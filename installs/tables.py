@@ -330,7 +330,8 @@ def add_insight_marks(
     The marks of each row, as "<slug>_move" (名次: ↑2 or ↓1 since last week;
     nothing when unchanged or not ranked last week), "<slug>_band_mark" (安装率:
     the target band where it is behind or far behind) and "<slug>_stalled_mark"
-    (环比新增安装数: 停滞（本周无新增）) strings. Texts are translated once per table.
+    (环比新增安装数: 停滞（本周无新增）) strings; a pair has 停 or a band, never
+    both. Texts are translated once per table.
     """
     up, down = (
         _("Up %(places)s places since last week"),
@@ -363,10 +364,12 @@ def add_insight_marks(
             flag = flags.get(pair)
             if flag is None:
                 continue
-            if flag.get("band") in bands:
-                row[band_key] = bands[flag["band"]]
+            # One status per region and measure: stalled says more than its band
+            # (no new installs is always far behind), so a stalled pair shows only 停.
             if flag["stalled"]:
                 row[stalled_key] = stalled
+            elif flag.get("band") in bands:
+                row[band_key] = bands[flag["band"]]
 
 
 def progress_table(
