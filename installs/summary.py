@@ -48,7 +48,9 @@ class MeasureSummary:
     name: str  # 自闭阀·管道气
     slug: str
     rate: str  # 全市 (the 合计 row's rate), rules.rate_text; "" without households
-    change_points: Decimal | None  # since last week, percentage points; None in a first week
+    # Since last week in percentage points, over the regions that reported both weeks;
+    # None in a first week.
+    change_points: Decimal | None
     new: int | None  # the 合计 row's 环比新增安装数; None without an earlier week
     top: list[Place]  # rank 1–3 (ties included), best first
     bottom: list[Place]  # the last three places (ties included), best first
@@ -100,7 +102,7 @@ def week_summary(progress: WeekProgress, forecast: pd.DataFrame) -> WeekSummary:
                 rate=""
                 if total is None
                 else rules.rate_text(total["installed"], total["households"]),
-                change_points=_change(total, previous, measure.pk),
+                change_points=_change(table, previous, measure.pk),
                 new=None if total is None else total["new"],
                 top=_places(rows, names, order, top=True),
                 bottom=_places(rows, names, order, top=False),
@@ -134,18 +136,27 @@ def _percent(fraction: Decimal) -> str:
     return rules.rate_text(exact.numerator, exact.denominator)
 
 
-def _change(total: dict | None, previous: pd.DataFrame | None, measure: int) -> Decimal | None:
-    """The 全市 rate's change since last week, over the regions that reported each week."""
-    if total is None or previous is None or previous.empty:
+def _change(table: pd.DataFrame, previous: pd.DataFrame | None, measure: int) -> Decimal | None:
+    """
+    The 全市 rate's change since last week, like for like: both weeks' rates over
+    the regions that reported the measure in both. When every region reported
+    both weeks (the usual case) that is the 合计 row's change; a region missing
+    from one week cannot make the city seem to move.
+    """
+    if previous is None or previous.empty:
         return None
-    rows = previous[previous["measure"] == measure]
-    if rows.empty:
+    now = table[table["measure"] == measure]
+    before = previous[previous["measure"] == measure]
+    both = set(now["region"].tolist()) & set(before["region"].tolist())
+    if not both:
         return None
+    now = now[now["region"].isin(both)]
+    before = before[before["region"].isin(both)]
     return rules.rate_change_points(
-        installed=total["installed"],
-        households=total["households"],
-        previous_installed=int(rows["installed"].sum()),
-        previous_households=int(rows["households"].sum()),
+        installed=int(now["installed"].sum()),
+        households=int(now["households"].sum()),
+        previous_installed=int(before["installed"].sum()),
+        previous_households=int(before["households"].sum()),
     )
 
 

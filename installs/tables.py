@@ -302,8 +302,8 @@ BAND_GLYPHS = {rules.BAND_BEHIND: "◐", rules.BAND_FAR_BEHIND: "●"}
 BAND_LABELS = {
     rules.BAND_COMPLETE: gettext_lazy("Target reached"),
     rules.BAND_ON_TRACK: gettext_lazy("On track for the deadline"),
-    rules.BAND_BEHIND: gettext_lazy("Behind the pace the deadline needs"),
-    rules.BAND_FAR_BEHIND: gettext_lazy("Far behind the pace the deadline needs"),
+    rules.BAND_BEHIND: gettext_lazy("Behind"),
+    rules.BAND_FAR_BEHIND: gettext_lazy("Far behind"),
 }
 STALLED_GLYPH = "停"
 STALLED_LABEL = gettext_lazy("Stalled (no new installs this week)")

@@ -176,7 +176,7 @@ class TestTheSeedWeek:
         }
         assert labels == {
             "停": ("img", "停滞（本周无新增）"),
-            "●": ("img", "严重滞后：不足按期完成所需进度的一半"),
+            "●": ("img", "严重滞后"),
         }
 
     def test_it_draws_no_mark_from_css_content(self, leader):

@@ -86,9 +86,10 @@ class TestStanding:
         valve = cards["自闭阀·管道气"]
         assert "2022年12月31日前达到100.0% 每周需新增11550户（剩余5周）" in valve
         assert "严重滞后" in valve
-        assert "0户/周" in valve  # pace of the last weeks, with its unit
+        assert "平均每周新增 停滞（本周无新增）" in valve  # no progress: no "0 a week"
         lpg = cards["金属软管·液化气"]
         assert "每周需新增209户（剩余5周）" in lpg and "可按期完成" in lpg
+        assert "平均每周新增 291户/周" in lpg  # the pace of the last weeks, with its unit
 
     def test_it_gives_no_needed_pace_without_a_deadline(self, leader):
         from installs.models import Measure

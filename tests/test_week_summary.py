@@ -133,8 +133,9 @@ class TestSentences:
         texts = [p.text for p in summary.summary_paragraphs(seed_facts())]
         assert texts[0] == "已填报10/11个区县；未填报：马村区。"
         # 合计 is over the regions that reported: without 马村区 the 金属软管·管道气 rate is
-        # (504495 − 8458) / (722132 − 20229) = 70.67%, against last week's 合计 69.8%.
-        assert "全市安装率70.7%，较上周提高0.9个百分点" in texts[2]
+        # (504495 − 8458) / (722132 − 20229) = 70.67%. The change compares the same ten
+        # regions last week, (504011 − 8458) / 701903 = 70.60%: 0.1, not 70.7 − 69.8.
+        assert "全市安装率70.7%，较上周提高0.1个百分点" in texts[2]
 
     def test_it_shows_the_same_sentences_on_the_page(self, client):
         client.force_login(make_user("lingdao", "leader"))

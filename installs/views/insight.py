@@ -143,6 +143,8 @@ def _standing_rows(standing: selectors.RegionStanding) -> list[dict]:
                 "band_text": "" if item.band is None else tables.BAND_LABELS[item.band],
                 "band_glyph": tables.BAND_GLYPHS.get(item.band, ""),
                 "pace": None if item.pace is None else Decimal(str(item.pace)),
+                # As on the pace page: no progress and none this week reads 停滞, not "0 a week".
+                "pace_stalled": item.stalled and (item.pace is None or item.pace <= 0),
                 "deadline_text": ""
                 if item.measure.target_date is None
                 else summary.date_text(item.measure.target_date),
