@@ -82,7 +82,7 @@ def test_it_shows_the_pace_page(login, live_server):
     load_seed()
     page = login(make_user("lingdao", "leader"), "/weeks/2022-11-21/pace/")
     assert page.url.endswith("/weeks/2022-11-21/pace/")
-    assert "按当前进度无法完成" in page.inner_text("main")
+    assert "按当前进度无法按期完成" in page.inner_text("main")
     assert page.locator(".pace-table").count() == 3
     save_screenshot(page, "charts-pace")
 
