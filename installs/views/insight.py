@@ -243,9 +243,9 @@ def _pace_row(row: dict, region: Region) -> dict:
     status = row["status"]
     shortfall = None if pd.isna(row["shortfall"]) else int(row["shortfall"])
     has_deadline = row["target_date"] is not None
-    if status == pace.ZERO_PACE and has_deadline or status == pace.WILL_MISS:
-        # Never a date decades away: the deadline will be missed, by so many households.
-        text = _("Will miss the deadline at this pace")
+    if status == pace.ZERO_PACE and has_deadline:
+        # No progress against a deadline is missing it, by every household still to go.
+        text = STATUS_TEXT[pace.WILL_MISS]
     elif status == pace.ON_TRACK and row["projected_date"] is not None:
         text = _("Projected completion at this pace: %(date)s") % {
             "date": summary.date_text(row["projected_date"])
