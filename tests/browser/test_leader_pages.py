@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from installs.models import Snapshot, Week
 from tests.browser.conftest import save_screenshot
 from tests.factories import load_seed, make_user
 
@@ -56,9 +57,15 @@ def test_it_shows_the_summary_first_on_a_phone(as_role, live_server):
     assert "停滞（本周无新增）：温县、博爱县、山阳区、马村区、中站区。" in text
 
 
-def test_it_prints_the_summary_with_the_table(as_role):
-    page = as_role("leader")
+def test_it_prints_the_summary_with_the_table(as_role, live_server):
+    # The longest sheet: a week still open (its banner prints too), a region not reported.
+    Week.objects.filter(date="2022-11-21").update(state=Week.State.OPEN)
+    Snapshot.objects.filter(week__date="2022-11-21", region__slug="macun").delete()
+    page = as_role("bureau")
+    page.goto(f"{live_server.url}{WEEK}")
+    assert "未填报：马村区" in page.locator(".week-summary").inner_text()
     page.emulate_media(media="print")
+    assert page.locator(".week-banner").is_visible()
     assert page.locator(".week-summary").is_visible()
     pdf = page.pdf(format="A4", landscape=True, prefer_css_page_size=True, print_background=True)
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
