@@ -43,9 +43,10 @@ def test_it_accepts_an_empty_last_rank_trimmed_by_excel():
     assert parse(line).rows[0].cells == (("10", "5"), ("10", "5"), ("0", "0"))
 
 
-def test_it_turns_full_width_digits_and_names_into_plain_text():
-    pasted = parse("沁阳市\t１２３\t１００\t1\t1\t1\t1")
-    assert pasted.rows[0].cells[0] == ("123", "100")
+def test_it_turns_full_width_digits_into_plain_ones_but_not_look_alikes():
+    pasted = parse("沁阳市\t１２３\t①\t1\t1\t1\t1")
+    # ① is not turned into a 1 on the way: parse_count refuses it with a message.
+    assert pasted.rows[0].cells[0] == ("123", "①")
 
 
 def test_it_finds_a_region_by_alias_and_slug():

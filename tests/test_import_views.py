@@ -28,9 +28,14 @@ def bureau(client):
     return user
 
 
-def upload(client, data: bytes, name: str = "第48周.xlsx", week: str = ""):
+def upload(client, data: bytes, name: str = "第48周.xlsx", week: str = "", reason: str = ""):
     return client.post(
-        UPLOAD, {"file": SimpleUploadedFile(name, data, content_type=XLSX), "week": week}
+        UPLOAD,
+        {
+            "file": SimpleUploadedFile(name, data, content_type=XLSX),
+            "week": week,
+            "reason": reason,
+        },
     )
 
 
@@ -225,7 +230,9 @@ def test_it_refuses_an_unknown_preview(client, bureau):
 
 
 def test_it_refuses_to_overwrite_what_changed_since_the_preview(client, bureau):
-    token = token_of(upload(client, official_bytes(changed_rows(), date_line="(2022.11.21)")))
+    token = token_of(
+        upload(client, official_bytes(changed_rows(), date_line="(2022.11.21)"), reason="更正")
+    )
     week = Week.objects.get(date="2022-11-21")
     wenxian = Snapshot.objects.get(week=week, region__name="温县", measure__slug="valve_pipe")
     figures_save(
@@ -240,6 +247,7 @@ def test_it_refuses_to_overwrite_what_changed_since_the_preview(client, bureau):
             )
         ],
         actor=bureau,
+        reason="温县更正",
     )
     before = state()
     response = client.post(CONFIRM, {"token": token})

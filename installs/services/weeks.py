@@ -22,11 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from installs import validators
 from installs.models import Week
 from installs.permissions import Role, user_role
 
-# A week is opened at most this many days ahead: a mistyped year is refused.
+# A week is opened at most this many days ahead, and not before EARLIEST_DATE:
+# a mistyped year (2202, 1022) is refused, whoever opens the week (form, command, import).
 MAX_DAYS_AHEAD = 14
+EARLIEST_DATE = datetime.date(2000, 1, 1)
 
 # The history table keeps reasons in a CharField(max_length=100).
 REASON_MAX_LENGTH = 100
@@ -53,13 +56,19 @@ def week_open(
     """
     Open a new week for entry, named by its report date.
 
-    Refused: a date that exists already, a date more than MAX_DAYS_AHEAD days
-    ahead, and (unless ``allow_other_weekday``) a date on another weekday than
+    Refused: a date that exists already, a date before EARLIEST_DATE or more
+    than MAX_DAYS_AHEAD days ahead, and (unless ``allow_other_weekday``) a date on another weekday than
     the latest week's, because the bureau reports on a fixed weekday and a
     different one is most often a slip; a holiday shift is allowed explicitly.
     """
     _check_actor(actor)
     reason = _clean_reason(reason)
+    if date < EARLIEST_DATE:
+        raise WeekWorkflowError(
+            _("%(date)s is before %(earliest)s: check the year.")
+            % {"date": date.isoformat(), "earliest": EARLIEST_DATE.isoformat()},
+            code="too_early",
+        )
     if date > timezone.localdate() + datetime.timedelta(days=MAX_DAYS_AHEAD):
         raise WeekWorkflowError(
             _("%(date)s is more than %(days)d days ahead: check the year and the month.")
@@ -204,6 +213,10 @@ def _check_actor(actor) -> None:
 
 
 def _clean_reason(reason: str) -> str:
+    # Again here, not only in the forms: the command line and imports pass through.
+    invalid = validators.text_error(reason or "")
+    if invalid:
+        raise WeekWorkflowError(_("Reason: %(error)s") % {"error": invalid}, code="reason_invalid")
     reason = " ".join((reason or "").split())
     if len(reason) > REASON_MAX_LENGTH:
         raise WeekWorkflowError(

@@ -23,6 +23,7 @@ from installs.services.figures import (
     FigureProblem,
     FiguresConflict,
     FiguresRejected,
+    ReasonRefused,
     WeekNotOpen,
     earlier_figures,
     figures_save,
@@ -157,6 +158,9 @@ def entry_region(request: HttpRequest, date: datetime.date, slug: str) -> HttpRe
             request, _("This week is no longer open for entry; the figures were not saved")
         )
         return _render(request, week, region, form, stored, previous, read_only=True, status=403)
+    except ReasonRefused as refused:
+        form.add_error("reason", refused.message)
+        return _render(request, week, region, form, stored, previous)
     except FiguresRejected as rejected:
         warnings = _place_problems(form, rejected.problems)
         return _render(request, week, region, form, stored, previous, warnings=warnings)
@@ -288,6 +292,8 @@ def _render(
             "last_saved": last_saved,
             "last_saved_by": _who(last_saved.updated_by) if last_saved else "",
             "is_bureau": user_role(request.user) == Role.BUREAU,
+            # A bureau correction of a locked or published week needs a reason (figures_save).
+            "reason_needed": not read_only and week.state != Week.State.OPEN,
         },
         status=status,
     )
