@@ -264,6 +264,20 @@ def test_it_asks_to_confirm_new_installs_far_above_the_pace(city):
     with pytest.raises(FiguresRejected) as raised:
         figures_save(week=city, figures=[figure("qinyang", "valve_pipe", add=501)], actor=user)
     assert [p.code for p in raised.value.problems] == ["pace_outlier"]
+    # Not "more than 3 times the best week (0)": there was no earlier new install at all.
+    assert raised.value.problems[0].message == (
+        "自闭阀·管道气 本周新增安装 501 户，而近 4 周没有新增，请确认"
+    )
+
+
+def test_it_names_the_best_recent_week_when_there_was_one(city):
+    user = make_user("jf", "district", region("jiefang"))
+    # 解放区 valve_pipe added 230 in the week to 11-21: 691 is more than 3 times that.
+    with pytest.raises(FiguresRejected) as raised:
+        figures_save(week=city, figures=[figure("jiefang", "valve_pipe", add=691)], actor=user)
+    assert [p.message for p in raised.value.problems] == [
+        "自闭阀·管道气 本周新增安装 691 户，超过近 4 周单周最高新增（230 户）的 3 倍，请确认"
+    ]
 
 
 def test_it_refuses_leadership(city):

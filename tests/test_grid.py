@@ -155,7 +155,7 @@ def test_it_records_the_grid_as_the_source(bureau_client, seeded):
     qinyang = Region.objects.get(slug="qinyang")
     bureau_client.post(URL, {"paste": pasted_line(qinyang, add=1), "reason": "电话报送"})
     record = Snapshot.history.filter(week__date=DATE).first()
-    assert record.history_change_reason == "批量录入: 电话报送"
+    assert record.history_change_reason == "批量填报: 电话报送"
 
 
 def test_it_saves_nothing_when_the_last_row_has_an_error(bureau_client, seeded):
@@ -253,10 +253,10 @@ def test_it_needs_a_reason_to_correct_a_locked_week(bureau_client, db):
     page = _inputs(bureau_client.get(url).content.decode())
     line = pasted_line(Region.objects.get(slug="qinyang"), add=1)
     assert bureau_client.post(url, {**page, "paste": line}).status_code == 200
-    assert not Snapshot.history.filter(history_change_reason__startswith="批量录入").exists()
+    assert not Snapshot.history.filter(history_change_reason__startswith="批量填报").exists()
     data = {**page, "paste": line, "reason": "区县电话更正"}
     assert bureau_client.post(url, data).status_code == 302
-    assert Snapshot.history.filter(history_change_reason="批量录入: 区县电话更正").count() == 3
+    assert Snapshot.history.filter(history_change_reason="批量填报: 区县电话更正").count() == 3
 
 
 @pytest.mark.parametrize("role", ["leader", "district"])

@@ -221,7 +221,9 @@ def test_it_compares_the_total_row(bureau):
 def test_it_imports_into_the_week_given_instead_of_the_files_date(bureau):
     preview = preview_of(bureau, grown_rows(), week=datetime.date(2022, 12, 5))
     assert preview.week_date == datetime.date(2022, 12, 5)
-    assert "文件日期为 2022-11-28，按 2022-12-05 这一周导入。" in [str(w) for w in preview.warnings]
+    assert "文件日期为 2022年11月28日，按 2022年12月5日 这一周导入。" in [
+        str(w) for w in preview.warnings
+    ]
 
 
 def test_it_needs_a_week_when_the_file_has_no_date_line(bureau):
@@ -275,7 +277,7 @@ def test_it_refuses_to_overwrite_figures_changed_since_the_preview(bureau):
 def test_it_refuses_a_week_too_far_ahead_without_writing(bureau):
     before = state()
     preview = preview_of(bureau, grown_rows(), week=datetime.date(2099, 1, 5))
-    assert preview.errors and "2099-01-05" in str(preview.errors[0])
+    assert preview.errors and "2099年1月5日" in str(preview.errors[0])
     assert state() == before
 
 

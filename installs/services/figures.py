@@ -63,6 +63,11 @@ MESSAGES = {
         "%(measure)s: %(new)s new installs this week is more than %(factor)s times "
         "the largest weekly new installs of the last 4 weeks (%(recent_max)s); please confirm"
     ),
+    # The same check when the last 4 weeks had no new installs at all: "3 times 0" says nothing.
+    "pace_outlier_after_none": _(
+        "%(measure)s: %(new)s new installs this week, while the last 4 weeks had none; "
+        "please confirm"
+    ),
     checks.REASON_REQUIRED: _("%(measure)s: a lower installed count than last week needs a reason"),
     "week_closed": _("This week is no longer open for entry; the figures were not saved"),
     "reason_needed": _(
@@ -137,6 +142,8 @@ class ReasonRefused(Exception):
 
 
 def problem_message(code: str, measure: Measure, field: str, params: dict) -> str:
+    if code == checks.PACE_OUTLIER and params.get("recent_max") == 0:
+        code = "pace_outlier_after_none"
     return str(MESSAGES[code]) % {
         "measure": str(measure),
         "field": FIELD_NAMES.get(field, field),

@@ -25,6 +25,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from installs import imports
@@ -116,7 +117,7 @@ def import_week_date(
                 CellMessage(
                     "",
                     _("The file is dated %(file)s; it is imported as the week of %(week)s.")
-                    % {"file": parsed.date.isoformat(), "week": week.isoformat()},
+                    % {"file": formats.date_format(parsed.date), "week": formats.date_format(week)},
                 )
             )
         return week, [], warnings
@@ -180,7 +181,10 @@ def import_preview(
             CellMessage(
                 "",
                 _("The week of %(date)s is %(state)s: the import changes it all the same.")
-                % {"date": week_date.isoformat(), "state": preview.week.get_state_display()},
+                % {
+                    "date": formats.date_format(week_date),
+                    "state": preview.week.get_state_display(),
+                },
             )
         )
     if not preview.can_save:

@@ -18,7 +18,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -72,7 +72,7 @@ def week_open(
     if date > timezone.localdate() + datetime.timedelta(days=MAX_DAYS_AHEAD):
         raise WeekWorkflowError(
             _("%(date)s is more than %(days)d days ahead: check the year and the month.")
-            % {"date": date.isoformat(), "days": MAX_DAYS_AHEAD},
+            % {"date": formats.date_format(date), "days": MAX_DAYS_AHEAD},
             code="too_far_ahead",
         )
     with transaction.atomic():
@@ -90,10 +90,10 @@ def week_open(
                     "%(usual)s (latest %(latest)s). Confirm the other weekday if it is meant."
                 )
                 % {
-                    "date": date.isoformat(),
+                    "date": formats.date_format(date),
                     "weekday": weekday_name(date),
                     "usual": weekday_name(latest.date),
-                    "latest": latest.date.isoformat(),
+                    "latest": formats.date_format(latest.date),
                 },
                 code="other_weekday",
             )
@@ -192,7 +192,7 @@ def _transition(
             raise WeekWorkflowError(
                 _("The week of %(date)s is %(state)s now; this step needs it %(needed)s.")
                 % {
-                    "date": locked.date.isoformat(),
+                    "date": formats.date_format(locked.date),
                     "state": locked.get_state_display(),
                     "needed": State(source).label,
                 },
@@ -234,5 +234,6 @@ def _set_history(week: Week, actor, reason: str) -> None:
 
 def _exists(date: datetime.date) -> WeekWorkflowError:
     return WeekWorkflowError(
-        _("The week of %(date)s exists already.") % {"date": date.isoformat()}, code="exists"
+        _("The week of %(date)s exists already.") % {"date": formats.date_format(date)},
+        code="exists",
     )

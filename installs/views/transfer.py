@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -201,7 +202,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         _("Imported %(file)s into the week of %(date)s: %(count)s figures changed.")
-        % {"file": file_name, "date": week_date.isoformat(), "count": len(result.saved)},
+        % {"file": file_name, "date": formats.date_format(week_date), "count": len(result.saved)},
     )
     return redirect("installs:week_detail", date=result.week.date)
 

@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -140,10 +141,19 @@ def week_open(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("The week of %(date)s is open: districts can report now.")
-                % {"date": week.date.isoformat()},
+                % {"date": formats.date_format(week.date)},
             )
             return redirect("installs:week_status", date=week.date)
     return _render_manage(request, form)
+
+
+@role_required(Role.BUREAU, Role.LEADER)
+def status_latest(request: HttpRequest) -> HttpResponse:
+    """The menu's 填报情况: the newest week, the one being reported."""
+    week = selectors.latest_week()
+    if week is None:
+        return redirect("installs:home")  # it explains that there are no weeks yet
+    return redirect("installs:week_status", date=week.date)
 
 
 @role_required(Role.BUREAU, Role.LEADER)
@@ -196,7 +206,7 @@ def _step(request: HttpRequest, date: datetime.date, service, done: str) -> Http
     except week_services.WeekWorkflowError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, done % {"date": week.date.isoformat()})
+        messages.success(request, done % {"date": formats.date_format(week.date)})
     return redirect("installs:week_status", date=week.date)
 
 
@@ -328,7 +338,11 @@ def week_grid(request: HttpRequest, date: datetime.date) -> HttpResponse:
         messages.success(
             request,
             _("Saved %(count)d figure(s) of %(regions)d region(s) for the week of %(date)s.")
-            % {"count": len(saved), "regions": len(regions), "date": week.date.isoformat()},
+            % {
+                "count": len(saved),
+                "regions": len(regions),
+                "date": formats.date_format(week.date),
+            },
         )
     else:
         messages.info(request, _("Nothing changed: the figures were already saved."))

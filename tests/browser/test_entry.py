@@ -79,8 +79,17 @@ def test_it_lets_a_district_fix_an_error_save_and_see_the_new_rank(
     assert lpg.locator("[data-new]").inner_text() == "229"
     assert lpg.locator("[data-rate]").inner_text() == "55.1%"
     page.click(".entry-save")
+    # A confirmation of what was reported, not the 16-column table.
+    page.wait_for_url(f"**/weeks/{DATE}/entry/qinyang/saved/")
+    assert page.locator("h1").inner_text() == "已填报 ✓"
+    saved = page.locator('.entry-saved-card[data-measure="hose_lpg"]')
+    assert "1000" in saved.inner_text() and "1815" in saved.inner_text()
+    assert saved.locator(".entry-saved-rate").inner_text() == "55.1%"
+    assert saved.locator(".entry-saved-rank").inner_text() == "第8名（共11个县(市、区)）"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    save_screenshot(page, "entry-phone-confirmation")
+    page.click("text=返回进度表")
     page.wait_for_url(f"**/weeks/{DATE}/")
-    assert "已保存" in page.locator(".message-success").inner_text()
     cells = qinyang_cells(page)
     assert cells.nth(LPG_INSTALLED).inner_text() == "1000"
     # 55.1% passes 温县's 52.2%: from 9th to 8th.
