@@ -39,8 +39,10 @@ class WeekProgress:
     records: dict[tuple[int, int], dict] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.records = {(row["region"], row["measure"]): row for row in _records(self.table)}
-        self._totals = dict(zip(self.totals.index.tolist(), _records(self.totals), strict=True))
+        self.records = {(row["region"], row["measure"]): row for row in frame_records(self.table)}
+        self._totals = dict(
+            zip(self.totals.index.tolist(), frame_records(self.totals), strict=True)
+        )
 
     @cached_property
     def reported_region_ids(self) -> set[int]:
@@ -67,7 +69,7 @@ class WeekProgress:
         return self._totals.get(measure.pk)
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
+def frame_records(frame: pd.DataFrame) -> list[dict]:
     """
     ``frame.to_dict("records")`` (Python ints and floats; None where a nullable
     column is missing, NaN where a float is) in a third of its time: it runs
