@@ -6,7 +6,6 @@ import datetime
 
 import pytest
 
-from installs.imports import read_week_table
 from installs.models import Region, Snapshot, Week
 from installs.selectors import week_progress
 from installs.services.figures import FigureInput, FiguresConflict, figures_save
@@ -16,6 +15,7 @@ from installs.services.imports import (
     payload_figures,
     table_import,
 )
+from installs.xlsx_reader import read_week_table
 from tests.factories import load_seed, make_user
 from tests.official_workbooks import official_bytes, seed_table
 

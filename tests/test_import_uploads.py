@@ -8,8 +8,8 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from installs import imports
-from installs.imports import UploadRejected, open_upload, read_week_table
+from installs import xlsx_reader
+from installs.xlsx_reader import UploadRejected, open_upload, read_week_table
 from tests.factories import load_seed
 from tests.official_workbooks import official_bytes, workbook_bytes
 
@@ -41,7 +41,7 @@ def no_openpyxl(monkeypatch):
     def load_workbook(*args, **kwargs):
         raise AssertionError("openpyxl must not see this file")
 
-    monkeypatch.setattr(imports, "load_workbook", load_workbook)
+    monkeypatch.setattr(xlsx_reader, "load_workbook", load_workbook)
 
 
 def test_it_refuses_a_file_over_the_size_limit(settings, no_openpyxl):
@@ -80,7 +80,7 @@ def test_it_refuses_a_zip_bomb_before_openpyxl_sees_it(no_openpyxl):
 
 
 def test_it_refuses_a_zip_declaring_too_much_data_altogether(no_openpyxl, monkeypatch):
-    monkeypatch.setattr(imports, "ZIP_MAX_UNCOMPRESSED", 100 * 1024)
+    monkeypatch.setattr(xlsx_reader, "ZIP_MAX_UNCOMPRESSED", 100 * 1024)
     data = rezip(official_bytes(), add={"xl/media/padding.bin": bytes(range(256)) * 800})
     assert refused(data).startswith("工作簿解压后的数据量远超一张进度表")
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from installs import history, imports, layout, sheets, tables
+from installs import history, layout, sheets, tables, xlsx_reader
 from installs.models import Region
 from installs.permissions import Role, any_role_required, role_required
 from installs.services.figures import FiguresConflict
@@ -92,12 +92,12 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     upload = form.cleaned_data["file"]
     file_name = upload.name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     try:
-        parsed = imports.read_week_table(_read_upload(upload), file_name=file_name)
-    except imports.UploadRejected as rejected:
+        parsed = xlsx_reader.read_week_table(_read_upload(upload), file_name=file_name)
+    except xlsx_reader.UploadRejected as rejected:
         form.add_error("file", rejected.message)
         return render(request, "installs/import_upload.html", {"form": form})
     if not file_name.lower().endswith(".xlsx"):
-        form.add_error("file", imports.not_xlsx_message())
+        form.add_error("file", xlsx_reader.not_xlsx_message())
         return render(request, "installs/import_upload.html", {"form": form})
     preview = import_preview(parsed=parsed, week=form.cleaned_data["week"], actor=request.user)
     token = ""

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from installs import imports
+from installs import xlsx_reader
 from installs.permissions import Role, user_role
 from installs.services.figures import FiguresConflict
 from installs.services.imports import ImportRefused, import_preview, payload_figures, table_import
@@ -47,8 +47,8 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror}") from None
         try:
-            parsed = imports.read_week_table(data, file_name=file.name)
-        except imports.UploadRejected as rejected:
+            parsed = xlsx_reader.read_week_table(data, file_name=file.name)
+        except xlsx_reader.UploadRejected as rejected:
             raise CommandError(rejected.message) from None
         preview = import_preview(parsed=parsed, week=week, actor=actor)
         self.stdout.write(
