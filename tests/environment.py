@@ -4,6 +4,7 @@ pytest.ini): the environment every test run shares, whatever started it.
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
 # live_server serves static files through the finders; a manifest storage would fail there.
@@ -12,3 +13,6 @@ os.environ.setdefault(
 )
 # The sync Playwright API runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The import's slots (lock files shared by every process on the machine): this run's own,
+# so other test runs on the machine neither take them nor find them taken.
+os.environ.setdefault("IMPORT_SLOTS_DIR", tempfile.mkdtemp(prefix="gasdash-test-import-slots-"))

@@ -180,6 +180,14 @@ def test_it_warns_where_the_files_computed_columns_disagree(bureau):
     ]
 
 
+def test_it_shows_the_files_rate_fraction_as_a_percentage(bureau):
+    rows = seed_table()
+    rows[0][4] = 0.34010489430410185  # the exact fraction a workbook stores; its rate is 33.9%
+    rows[1][4] = rows[1][2] / rows[1][1]  # the exact fraction: no disagreement
+    preview = preview_of(bureau, rows, week=NOV_21)
+    assert cell_warnings(preview) == ["E6: 文件中的安装率为 34.0%，按数据计算应为 33.9%"]
+
+
 def test_it_finds_no_disagreement_in_the_newspapers_own_table(bureau):
     preview = preview_of(bureau, seed_table(), week=NOV_21)
     assert cell_warnings(preview) == []

@@ -59,12 +59,14 @@ class UploadForm(forms.Form):
     )
 
     def clean_file(self):
+        # Name and size before a byte is read: an .xlsm or .xls is refused as
+        # such, whatever it holds. (A body larger than REQUEST_MAX_BYTES never
+        # gets here: RequestSizeLimitMiddleware refuses it unread.)
         upload = self.cleaned_data["file"]
+        if not xlsx_reader.has_xlsx_name(upload.name):
+            raise forms.ValidationError(xlsx_reader.not_xlsx_message())
         if upload.size > settings.UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(limit)s MB.")
-                % {"limit": f"{settings.UPLOAD_MAX_BYTES / (1024 * 1024):g}"}
-            )
+            raise forms.ValidationError(xlsx_reader.file_too_large_message())
         return upload
 
 
@@ -95,9 +97,6 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         parsed = xlsx_reader.read_week_table(_read_upload(upload), file_name=file_name)
     except xlsx_reader.UploadRejected as rejected:
         form.add_error("file", rejected.message)
-        return render(request, "installs/import_upload.html", {"form": form})
-    if not file_name.lower().endswith(".xlsx"):
-        form.add_error("file", xlsx_reader.not_xlsx_message())
         return render(request, "installs/import_upload.html", {"form": form})
     preview = import_preview(parsed=parsed, week=form.cleaned_data["week"], actor=request.user)
     token = ""

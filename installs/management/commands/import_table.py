@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -42,10 +44,7 @@ class Command(BaseCommand):
     def handle(self, *args, path: str, week, dry_run: bool, user: str | None, **options):
         actor = self._actor(user)
         file = Path(path)
-        try:
-            data = file.read_bytes()
-        except OSError as error:
-            raise CommandError(f"{path}: {error.strerror}") from None
+        data = self._read(file)
         try:
             parsed = xlsx_reader.read_week_table(data, file_name=file.name)
         except xlsx_reader.UploadRejected as rejected:
@@ -89,6 +88,22 @@ class Command(BaseCommand):
                 f"{' (week opened)' if result.created else ''}."
             )
         )
+
+    def _read(self, file: Path) -> bytes:
+        """The file's bytes, once its name and size are those of a progress table."""
+        if not xlsx_reader.has_xlsx_name(file.name):
+            raise CommandError(xlsx_reader.not_xlsx_message())
+        try:
+            with file.open("rb") as handle:
+                if os.fstat(handle.fileno()).st_size > settings.UPLOAD_MAX_BYTES:
+                    raise CommandError(xlsx_reader.file_too_large_message())
+                # Never more than one byte past the limit, whatever the size said.
+                data = handle.read(settings.UPLOAD_MAX_BYTES + 1)
+        except OSError as error:
+            raise CommandError(f"{file}: {error.strerror}") from None
+        if len(data) > settings.UPLOAD_MAX_BYTES:
+            raise CommandError(xlsx_reader.file_too_large_message())
+        return data
 
     def _actor(self, username: str | None):
         User = get_user_model()
