@@ -55,14 +55,18 @@ def styles_xml(size: int, *, seed: int = 1) -> bytes:
     ).encode()
 
 
-def shared_strings_xml(size: int, *, seed: int = 2) -> bytes:
-    """Shared strings of about ``size`` bytes: short random texts, each its own entry."""
+def shared_strings_xml(size: int, *, seed: int = 2, letters: int = 12) -> bytes:
+    """
+    Shared strings of about ``size`` bytes, each its own entry: a number and
+    ``letters`` random letters (fewer letters compress better: 12 give 3 to 1,
+    2 give about 10 to 1).
+    """
     rng = random.Random(seed)
-    letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
     items = []
     length = 0
     while length < size:
-        item = f"<si><t>{''.join(rng.choices(letters, k=12))}</t></si>"
+        item = f"<si><t>{len(items)}{''.join(rng.choices(alphabet, k=letters))}</t></si>"
         items.append(item)
         length += len(item)
     return (
@@ -76,18 +80,23 @@ def with_styles(data: bytes, size: int) -> bytes:
     return rezip(data, replace={"xl/styles.xml": styles_xml(size)})
 
 
-def with_shared_strings(data: bytes, size: int) -> bytes:
-    """The workbook with a shared strings part of ``size`` bytes (declared in its content types)."""
+def with_shared_strings(
+    data: bytes, size: int, *, part: str = "xl/sharedStrings.xml", letters: int = 12
+) -> bytes:
+    """
+    The workbook with a shared strings part of ``size`` bytes, named ``part``
+    (any name: the content types and the workbook's relationships say where it is).
+    """
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         types = archive.read("[Content_Types].xml").decode()
         rels = archive.read("xl/_rels/workbook.xml.rels").decode()
     types = types.replace(
         "</Types>",
-        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED_STRINGS_TYPE}"/></Types>',
+        f'<Override PartName="/{part}" ContentType="{SHARED_STRINGS_TYPE}"/></Types>',
     )
     rels = rels.replace(
         "</Relationships>",
-        '<Relationship Id="rIdStrings" Target="sharedStrings.xml" Type="http://schemas.'
+        f'<Relationship Id="rIdStrings" Target="/{part}" Type="http://schemas.'
         'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>',
     )
     return rezip(
@@ -96,5 +105,5 @@ def with_shared_strings(data: bytes, size: int) -> bytes:
             "[Content_Types].xml": types.encode(),
             "xl/_rels/workbook.xml.rels": rels.encode(),
         },
-        add={"xl/sharedStrings.xml": shared_strings_xml(size)},
+        add={part: shared_strings_xml(size, letters=letters)},
     )
