@@ -227,6 +227,18 @@ def test_it_refuses_a_request_body_over_the_limit_unread(client, bureau):  # noq
     assert state() == before
 
 
+def test_it_refuses_an_oversized_body_on_any_address_before_login(client):
+    # The CSRF check would read a multipart body on any address, the login page too.
+    response = client.post(
+        "/accounts/login/",
+        data=b"",
+        content_type="multipart/form-data; boundary=xyz",
+        **{"wsgi.input": UnreadableBody(), "CONTENT_LENGTH": str(100 * MB)},
+    )
+    assert response.status_code == 413
+    assert "文件超过 5 MB，未读取。" in response.content.decode()
+
+
 def padded_to(data: bytes, size: int) -> bytes:
     """The workbook with a stored (uncompressed) photo that makes it exactly ``size`` bytes."""
 
