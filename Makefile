@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := chromium fonts-noto-cjk gettext
 
-.PHONY: run test test-fast test-browser bench lint format messages system-packages
+.PHONY: run test test-fast test-browser check-deploy bench lint format messages system-packages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || python3 -m venv $(VENV)
@@ -29,8 +29,17 @@ run: $(STAMP)
 test: $(STAMP) system-packages
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	DJANGO_SECRET_KEY=check $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+	$(MAKE) --no-print-directory check-deploy
 	$(PY) -m pytest
+
+# Django's deployment checks under the production environment README documents (HTTPS,
+# the defaults of config/settings.py; a throw-away key of the required length): any
+# warning fails.
+PRODUCTION_ENV := DJANGO_SECRET_KEY=check-deploy-only-0d7f3a9c52e84b1f96ac0e27b4d5f8a1c3e6 \
+	DJANGO_ALLOWED_HOSTS=gas.example.gov.cn
+check-deploy: $(STAMP)
+	$(PRODUCTION_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not browser"

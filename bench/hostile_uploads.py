@@ -60,7 +60,8 @@ def main() -> int:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-        "DJANGO_SECRET_KEY": "bench-only-secret-key",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x9Qw" * 8,
+        "DJANGO_HTTPS": "false",  # the client speaks plain HTTP
         "DJANGO_DEBUG": "false",
         "DJANGO_STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "DJANGO_LOG_LEVEL": "ERROR",

@@ -67,7 +67,8 @@ def run_child(scale: str, args) -> list[dict]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-        "DJANGO_SECRET_KEY": "bench-only-secret-key",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x9Qw" * 8,
+        "DJANGO_HTTPS": "false",  # the test client speaks plain HTTP
         "DJANGO_DEBUG": "false",
         "DJANGO_STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "DJANGO_LOG_LEVEL": "ERROR",

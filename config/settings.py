@@ -7,11 +7,13 @@ typed helpers below, which fail loudly on a value they cannot read.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tempfile
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -41,9 +43,21 @@ def envlist(name: str, default: str) -> list[str]:
 DEBUG = envbool("DJANGO_DEBUG", "false")
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
+if not DEBUG:
+    # Django's own security.W009 rule, enforced at start instead of warned about: a short or
+    # repetitive key signs sessions and password-reset links that can be guessed.
+    if not SECRET_KEY:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+    if (
+        len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+        or SECRET_KEY.startswith("django-insecure-")
+    ):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be at least 50 characters with at least 5 different ones "
+            "(make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
+elif not SECRET_KEY:
     # Only for a developer's machine: `make run` sets DJANGO_DEBUG=true.
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 
@@ -60,12 +74,16 @@ INSTALLED_APPS = [
     "django_tables2",
     "simple_history",
     "axes",
+    "csp",
     "installs",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise: static files get neither the policy nor "no-store".
+    "csp.middleware.CSPMiddleware",
+    "installs.security.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -73,6 +91,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages (it leaves one) and before any view: LoginRequiredMiddleware
+    # checks in process_view, so it sends a session this one ended to the login page.
+    "installs.security.AbsoluteSessionLifetimeMiddleware",
     # Before anything reads the body (the CSRF check reads the form in process_view).
     "installs.middleware.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -143,6 +164,9 @@ LOGOUT_REDIRECT_URL = "login"
 # A bureau PC is shared: sessions end after 8 idle hours, not Django's two weeks.
 SESSION_COOKIE_AGE = envint("DJANGO_SESSION_COOKIE_AGE", str(8 * 3600))
 SESSION_SAVE_EVERY_REQUEST = True
+# ... and, however busy, 12 hours after the login (installs.security): a session kept
+# alive by a page left open on a shared PC does not last for days. 0 turns this off.
+SESSION_ABSOLUTE_AGE = envint("DJANGO_SESSION_MAX_AGE_ABSOLUTE", str(12 * 3600))
 
 # Every office sits behind one NAT address: lock on username and address together,
 # and lift the lock after a while instead of forever.
@@ -152,6 +176,18 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = envbool("AXES_ENABLED", "true")
+# The addresses of the reverse proxies in front of the app (e.g. nginx). Only a request
+# coming from one of them has its client address taken from X-Forwarded-For; any other
+# sender could write whatever it likes there (installs/client_address.py).
+TRUSTED_PROXIES = envlist("DJANGO_TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DJANGO_TRUSTED_PROXIES must list addresses or networks, not {_proxy!r}"
+        ) from None
+AXES_CLIENT_IP_CALLABLE = "installs.client_address.client_address"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -205,8 +241,57 @@ DJANGO_TABLES2_TEMPLATE = "installs/progress_table.html"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES", "false")
+
+# HTTPS. On by default whenever DEBUG is off: secure cookies, a redirect from http://
+# and HSTS. DJANGO_HTTPS=false is the explicit switch for an intranet served over plain
+# HTTP (cookies then travel in clear text on the office network).
+HTTPS = envbool("DJANGO_HTTPS", "false" if DEBUG else "true")
+SESSION_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES", str(HTTPS))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", str(HTTPS))
+# SecurityMiddleware sends HSTS only in answers over HTTPS, so a plain-HTTP site never
+# gets it. A year is the usual value; try DJANGO_HSTS_SECONDS=3600 on a first roll-out.
+SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", "true")
+# Preload asks browsers' makers to build the host into their browsers: for public
+# domains that apply for it, not for an intranet host; so off, and its warning
+# (security.W021) silenced.
+SECURE_HSTS_PRELOAD = envbool("DJANGO_HSTS_PRELOAD", "false")
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Behind a proxy that ends TLS, the app sees plain HTTP; the proxy says "https" in
+# X-Forwarded-Proto. Only turn this on when the proxy always sets (overwrites) that
+# header and the app cannot be reached but through the proxy.
+if envbool("DJANGO_PROXY_SSL_HEADER", "false"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fetches from this
+# site only; no inline script, no inline style, no eval. plotly.js draws its charts
+# within this (its figures come as JSON data blocks, static/js/plotly-figures.js).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        # plotly.js styles its charts (menu, hover labels, cursors) by appending an empty
+        # <style> element and filling it through the CSSOM (insertRule), which the policy
+        # does not govern. The hash is that of the empty text: it lets exactly an empty
+        # <style> in, no inline style with content and no style attribute, so no
+        # 'unsafe-inline' is needed.
+        "style-src": [csp.SELF, "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"],
+        # data:/blob: for the "download as PNG" button of plotly's chart menu.
+        "img-src": [csp.SELF, "data:", "blob:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
+# Browser features the dashboard never uses, refused to the page and anything in it.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,9 @@ class InstallsConfig(AppConfig):
     verbose_name = _("Gas safety device installation")
 
     def ready(self) -> None:
-        from installs import signals
+        from django.contrib.auth.signals import user_logged_in
+
+        from installs import security, signals
 
         signals.connect()
+        user_logged_in.connect(security.session_started, dispatch_uid="installs-session-started")

@@ -6,7 +6,11 @@ pytest.ini): the environment every test run shares, whatever started it.
 import os
 import tempfile
 
-os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
+# DEBUG is off in tests, so the key must pass the settings' length check.
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x9Qw" * 8)
+# The test client and live_server speak plain HTTP: no redirect to https://, cookies
+# without the Secure flag (tests/test_settings.py checks the HTTPS defaults).
+os.environ.setdefault("DJANGO_HTTPS", "false")
 # live_server serves static files through the finders; a manifest storage would fail there.
 os.environ.setdefault(
     "DJANGO_STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"

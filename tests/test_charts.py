@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
@@ -214,27 +215,76 @@ class TestRegionCharts:
 
 
 class TestFigureHtml:
-    def figure_html(self):
+    """figure_html: data for static/js/plotly-figures.js, nothing the Content-Security-Policy blocks."""
+
+    def figure_html(self, name: str = "甲"):
         figure = charts.rate_bars(
-            measure="m", regions=bar_regions([("甲", 1, 2)]), city=(1, 2), target_rate=1
+            measure="m", regions=bar_regions([(name, 1, 2)]), city=(1, 2), target_rate=1
         )
         return figure, charts.figure_html(figure, div_id="rate-m")
 
-    def test_it_loads_no_script_from_anywhere(self):
+    def parsed(self, html: str) -> tuple[list[tuple[str, dict]], list[str]]:
+        """The elements (tag, attributes) and the data block's text, as a browser's parser reads them."""
+
+        class Reader(HTMLParser):
+            def __init__(self):
+                super().__init__()
+                self.elements, self.texts = [], []
+
+            def handle_starttag(self, tag, attrs):
+                self.elements.append((tag, dict(attrs)))
+
+            def handle_data(self, data):
+                self.texts.append(data)
+
+        reader = Reader()
+        reader.feed(html)
+        reader.close()
+        return reader.elements, reader.texts
+
+    def payload(self, html: str) -> dict:
+        _elements, texts = self.parsed(html)
+        (block,) = texts
+        return json.loads(block)
+
+    def test_it_loads_no_script_and_runs_none_inline(self):
         _figure, html = self.figure_html()
-        assert "<script src" not in html
+        elements, _texts = self.parsed(html)
+        scripts = [attrs for tag, attrs in elements if tag == "script"]
+        assert scripts == [{"type": "application/json", "class": "chart-figure"}]
         assert "cdn" not in html.lower()
+
+    def test_it_writes_no_style_attribute_and_no_event_handler(self):
+        _figure, html = self.figure_html()
+        elements, _texts = self.parsed(html)
+        for _tag, attrs in elements:
+            assert "style" not in attrs
+            assert not [name for name in attrs if name.startswith("on")]
+
+    def test_it_carries_the_figure_and_the_container_height(self):
+        figure, html = self.figure_html()
+        elements, _texts = self.parsed(html)
+        assert elements[0] == (
+            "div",
+            {"class": "chart", "data-chart": "rate-m", "data-height": str(figure.layout.height)},
+        )
+        assert elements[1] == ("div", {"id": "rate-m", "class": "plotly-graph-div"})
+        drawn = self.payload(html)["figure"]
+        assert drawn["data"][0]["y"] == ["甲"]
+        assert drawn["data"][0]["text"] == ["50.0%"]
+        assert drawn["layout"]["height"] == figure.layout.height
 
     def test_it_sets_the_chinese_locale_and_hides_the_cloud_button(self):
         _figure, html = self.figure_html()
-        # Plotly.newPlot(id, data, layout, config): the config is the last object of the call.
-        call = html[html.index("Plotly.newPlot(") :]
-        config = json.loads(call[call.rindex("{") : call.index("}", call.rindex("{")) + 1])
+        config = self.payload(html)["config"]
         assert config["locale"] == "zh-CN"
         assert config["showSendToCloud"] is False
         assert config["displaylogo"] is False
 
-    def test_it_gives_the_container_the_figure_height(self):
-        figure, html = self.figure_html()
-        assert f'style="height:{figure.layout.height}px"' in html
-        assert 'id="rate-m"' in html
+    def test_a_name_cannot_end_the_data_block(self):
+        name = "</script><script>alert(1)</script><!--&"
+        _figure, html = self.figure_html(name)
+        assert html.count("</script>") == 1
+        elements, _texts = self.parsed(html)
+        assert [tag for tag, _attrs in elements] == ["div", "div", "script"]
+        assert self.payload(html)["figure"]["data"][0]["y"] == [name]

@@ -62,7 +62,9 @@ def test_it_hides_a_region_from_the_trend_through_the_legend(login, live_server)
     assert lines.count() == 12  # 11 regions and 合计
     page.locator("#rate-trend .legend .traces", has_text="沁阳市").click()
     # plotly keeps the figure on its div: the clicked region is now drawn only in the legend.
-    page.wait_for_function("document.getElementById('rate-trend').data[0].visible === 'legendonly'")
+    page.wait_for_function(
+        "() => document.getElementById('rate-trend').data[0].visible === 'legendonly'"
+    )
     assert page.evaluate("document.getElementById('rate-trend').data[0].name") == "沁阳市"
     assert page.locator("#rate-trend .scatterlayer .trace").count() == 11
 

@@ -32,7 +32,7 @@ def test_it_saves_a_pasted_block_and_the_ranking_page_shows_it(login, live_serve
     page.evaluate("text => navigator.clipboard.writeText(text)", PASTE)
     page.focus("#paste")
     page.keyboard.press("Control+V")
-    page.wait_for_function("document.querySelector('#paste').value === ''")
+    page.wait_for_function("() => document.querySelector('#paste').value === ''")
 
     assert page.input_value('[name="qinyang.valve_pipe.installed"]') == "29677"
     assert page.input_value('[name="mengzhou.hose_pipe.installed"]') == "48100"

@@ -78,7 +78,7 @@ def test_it_scrolls_the_table_sideways_on_a_phone_with_the_region_in_view(leader
     region = page.locator(".progress-table tbody tr:nth-child(3) th.region")
     before = region.bounding_box()
     container.evaluate("el => el.scrollLeft = el.scrollWidth")
-    page.wait_for_function("document.querySelector('.table-container').scrollLeft > 0")
+    page.wait_for_function("() => document.querySelector('.table-container').scrollLeft > 0")
     after = region.bounding_box()
     assert after["x"] == pytest.approx(before["x"], abs=1)
     assert 0 <= after["x"] < 390
