@@ -80,9 +80,15 @@ def parse_slot(directory: Path, slots: int) -> Iterator[int]:
     ReadFailed(BUSY) at once when every slot is held (by any process on this
     machine). Waiting would tie up a web worker; the user tries again instead.
     """
-    directory.mkdir(parents=True, exist_ok=True)
     for number in range(slots):
-        handle = open(directory / f"slot-{number}.lock", "a")  # noqa: SIM115 - held until the end
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            handle = open(directory / f"slot-{number}.lock", "a")  # noqa: SIM115 - held below
+        except OSError:
+            # A deployment fault (IMPORT_SLOTS_DIR not writable): say so in the log,
+            # and to the user what is true for them, that no import can run now.
+            logger.exception("cannot open the import slot in %s", directory)
+            raise ReadFailed(BUSY) from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -122,6 +128,9 @@ def read_sheets(
         except subprocess.TimeoutExpired:
             # run() has killed and reaped the child.
             raise ReadFailed(TIMEOUT) from None
+        except OSError:
+            logger.exception("cannot start the workbook reader")  # e.g. no process left
+            raise ReadFailed(BUSY) from None
     if done.returncode != 0:
         logger.warning(
             "workbook reader exited with %s: %s",

@@ -202,6 +202,19 @@ def test_it_refuses_an_import_while_other_processes_hold_every_slot(
     assert response.context["token"]  # the slot is free again: the preview
 
 
+def test_a_slot_directory_that_cannot_be_made_gives_a_message_not_an_error(
+    client,
+    bureau,  # noqa: F811
+    settings,
+    tmp_path,
+):
+    (tmp_path / "a-file").write_text("")
+    settings.IMPORT_SLOTS_DIR = str(tmp_path / "a-file" / "slots")
+    response = upload(client, official_bytes(changed_rows()))
+    assert response.status_code == 200
+    assert "".join(response.context["form"].errors["file"]).startswith("导入繁忙")
+
+
 # Names and sizes before reading ----------------------------------------------------
 
 
