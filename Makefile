@@ -5,6 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-8)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := chromium fonts-noto-cjk gettext
+# pg_dump, pg_restore and psql for the backup tests, only when the tests run on PostgreSQL.
+NEEDS_PG_CLIENT := $(if $(filter postgres%,$(DATABASE_URL)),yes)
+ifdef NEEDS_PG_CLIENT
+DEBIAN_PACKAGES += postgresql-client
+endif
 
 .PHONY: run test test-fast test-browser check-deploy bench lint format messages system-packages
 
@@ -14,9 +19,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 # Debian's chromium for the browser tests (Playwright may not download its own),
-# a Chinese font so screenshots are not boxes, and gettext for the catalogue.
+# a Chinese font so screenshots are not boxes, gettext for the catalogue, and on
+# PostgreSQL its client tools.
 system-packages:
-	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh | grep -q . || ! command -v msgfmt >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh | grep -q . || ! command -v msgfmt >/dev/null \
+		|| { [ -n "$(NEEDS_PG_CLIENT)" ] && ! command -v pg_restore >/dev/null; }; then \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEBIAN_PACKAGES); \
 	fi
 

@@ -1,35 +1,107 @@
+"""
+The Django admin: reading, and the reference data (regions, measures, accounts).
+
+Figures and week states are read-only here. They change only through the
+services (installs.services.figures, installs.services.weeks), which lock the
+week, compare versions, ask for a reason where one is needed and audit the
+change: an admin form would do none of that (a stale entry form would then
+overwrite an admin edit unnoticed). A region or measure with figures cannot be
+deleted; it is made inactive instead.
+"""
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from installs.models import ApiToken, Measure, Profile, Region, Snapshot, Week
+from installs.services.accounts import (
+    account_add,
+    account_password_set,
+    account_role_check,
+    account_update,
+)
+
+Role = Profile.Role
+
+
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """Look, and read the history; no add, change, delete or revert."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history saves a POSTed revert without asking has_change_permission.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class KeptWithFiguresAdmin(admin.ModelAdmin):
+    """A region or measure that has figures is never deleted: the weeks' tables need it."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and Snapshot.objects.filter(**{self.figure_field: obj}).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and Snapshot.objects.filter(**{self.figure_field: obj}).exists():
+            self.message_user(
+                request,
+                _("%(name)s has reported figures and cannot be deleted; make it inactive instead.")
+                % {"name": obj},
+                messages.ERROR,
+            )
+            return redirect(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", obj.pk)
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_queryset(self, request, queryset) -> None:
+        # The bulk action: Snapshot's PROTECT already stops it; say so plainly if it ever got here.
+        if Snapshot.objects.filter(**{f"{self.figure_field}__in": queryset}).exists():
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(KeptWithFiguresAdmin):
+    figure_field = "region"
     list_display = ["name", "slug", "code", "order", "active"]
     list_editable = ["order", "active"]
     search_fields = ["name", "slug", "aliases"]
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(KeptWithFiguresAdmin):
+    figure_field = "measure"
     list_display = ["device", "gas_type", "slug", "order", "active", "target_rate", "target_date"]
     list_editable = ["order", "active"]
 
 
 @admin.register(Week)
-class WeekAdmin(SimpleHistoryAdmin):
+class WeekAdmin(ReadOnlyHistoryAdmin):
     list_display = ["date", "state", "state_changed_at", "state_changed_by"]
     list_filter = ["state"]
     readonly_fields = ["state_changed_at", "state_changed_by"]
 
 
 @admin.register(Snapshot)
-class SnapshotAdmin(SimpleHistoryAdmin):
+class SnapshotAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "week",
         "region",
@@ -45,10 +117,24 @@ class SnapshotAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "region"]
-    list_filter = ["role", "region"]
+class ProfileAdmin(SimpleHistoryAdmin):
+    """
+    Read only: roles change on the user's page (through the accounts service);
+    here is the list and each profile's history (who gave whom which role).
+    """
+
+    list_display = ["user", "role", "region", "must_change_password"]
+    list_filter = ["role", "region", "must_change_password"]
     list_select_related = ["user", "region"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ApiToken)
@@ -57,30 +143,90 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "last_used_at"]
 
 
-class ProfileInlineForm(forms.ModelForm):
-    class Meta:
-        model = Profile
-        fields = ["role", "region"]
+class RoleFields(forms.Form):
+    """The account's role, region and first-login flag on the admin's user forms.
+
+    Checked by the accounts service's rule and saved through the service
+    (UserWithRoleAdmin.save_model), like manage.py add_user.
+    """
+
+    role = forms.ChoiceField(label=_("role"), choices=[("", "---------"), *Role.choices])
+    region = forms.ModelChoiceField(
+        label=_("region"),
+        queryset=Region.objects.filter(active=True),
+        required=False,
+        help_text=_("District staff only: the region they report for."),
+    )
+    must_change_password = forms.BooleanField(
+        label=_("must change password at next login"),
+        required=False,
+        initial=True,
+        help_text=_("The account must choose its own password before it opens any page."),
+    )
+
+
+def check_role_fields(form: forms.BaseForm) -> None:
+    """The accounts service's rule on the form's role and region, its message on the field."""
+    role, region = form.cleaned_data.get("role"), form.cleaned_data.get("region")
+    profile = getattr(form.instance, "profile", None) if form.instance.pk else None
+    if role:
+        try:
+            account_role_check(
+                role=role, region=region, current_region=profile.region if profile else None
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+
+
+class UserWithRoleCreationForm(UserCreationForm):
+    role = RoleFields.base_fields["role"]
+    region = RoleFields.base_fields["region"]
+    must_change_password = RoleFields.base_fields["must_change_password"]
 
     def clean(self):
         cleaned = super().clean()
-        role, region = cleaned.get("role"), cleaned.get("region")
-        if role == Profile.Role.DISTRICT and region is None:
-            self.add_error("region", _("District staff need the region they report for."))
-        if role and role != Profile.Role.DISTRICT and region is not None:
-            self.add_error("region", _("Only district staff have a region."))
+        check_role_fields(self)
         return cleaned
 
 
-class ProfileInline(admin.StackedInline):
-    """The account's role, edited on the user's page: the admin's twin of manage.py add_user."""
+class UserWithRoleChangeForm(UserChangeForm):
+    role = RoleFields.base_fields["role"]
+    region = RoleFields.base_fields["region"]
+    must_change_password = RoleFields.base_fields["must_change_password"]
 
-    model = Profile
-    form = ProfileInlineForm
-    can_delete = False
-    max_num = 1
-    verbose_name = _("role")
-    verbose_name_plural = _("role")
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        profile = getattr(self.instance, "profile", None)
+        if profile is None:
+            # An account with no role yet (e.g. made by createsuperuser) may stay so.
+            self.fields["role"].required = False
+            self.fields["must_change_password"].initial = False
+        else:
+            self.initial.update(
+                role=profile.role,
+                region=profile.region,
+                must_change_password=profile.must_change_password,
+            )
+            # A region since made inactive stays choosable for the account that has it.
+            self.fields["region"].queryset = Region.objects.filter(
+                Q(active=True) | Q(pk=profile.region_id)
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        check_role_fields(self)
+        return cleaned
+
+
+class PasswordSetForm(AdminPasswordChangeForm):
+    """The admin's "set password" page, through the accounts service: the account
+    must choose its own password at its next login."""
+
+    def save(self, commit=True):
+        if not self.cleaned_data.get("set_usable_password", True):
+            return super().save(commit=commit)  # password login switched off
+        account_password_set(user=self.user, password=self.cleaned_data["password1"], actor=None)
+        return self.user
 
 
 User = get_user_model()
@@ -89,10 +235,62 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class UserWithRoleAdmin(UserAdmin):
-    inlines = [ProfileInline]
+    """Users with their role: made and changed through installs.services.accounts."""
+
+    form = UserWithRoleChangeForm
+    add_form = UserWithRoleCreationForm
+    change_password_form = PasswordSetForm
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "username",
+                    "password1",
+                    "password2",
+                    "role",
+                    "region",
+                    "must_change_password",
+                ),
+            },
+        ),
+    )
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Role"), {"fields": ("role", "region", "must_change_password")}),
+        *UserAdmin.fieldsets[1:],
+    )
     list_display = ["username", "get_full_name", "role", "region", "is_active", "last_login"]
     list_select_related = ["profile", "profile__region"]
     list_filter = ["profile__role", "profile__region", "is_active", "is_superuser"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        data = form.cleaned_data
+        if not change:
+            created = account_add(
+                username=data["username"],
+                role=data["role"],
+                region=data["region"],
+                password=data["password1"],
+                actor=request.user,
+                must_change_password=data["must_change_password"],
+            )
+            # The admin goes on with the object its form built (for its log and the
+            # redirect): make it the saved account.
+            obj.pk = created.pk
+            obj._state.adding = False
+            obj.refresh_from_db()
+            return
+        super().save_model(request, obj, form, change)  # names, active, permissions
+        if data.get("role"):
+            account_update(
+                user=obj,
+                role=data["role"],
+                region=data["region"],
+                actor=request.user,
+                must_change_password=data["must_change_password"],
+            )
 
     @admin.display(description=_("role"), ordering="profile__role")
     def role(self, user) -> str:

@@ -105,14 +105,20 @@ class AuditEntry:
         return _split_reason(self.reason)[1] if self.kind == FIGURE else self.reason
 
 
+# Former names of a writer, as stored in older audit rows.
+FORMER_SOURCE_LABELS = ("批量录入",)
+
+
 def _split_reason(text: str) -> tuple[str, str]:
     # installs.services.figures.history_reason writes "<source>" or "<source>: <reason>",
     # the source in the site's language.
     with translation.override(settings.LANGUAGE_CODE):
-        labels = {str(label) for label in SOURCE_LABELS.values()}
+        labels = {str(label): str(label) for label in SOURCE_LABELS.values()}
+        # Rows stored before the grid's name became 批量填报 (docs/GLOSSARY.md) read as it.
+        labels.update(dict.fromkeys(FORMER_SOURCE_LABELS, str(SOURCE_LABELS["grid"])))
     head, sep, tail = text.partition(": ")
     if head in labels:
-        return head, tail
+        return labels[head], tail
     return "", text
 
 

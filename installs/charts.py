@@ -33,7 +33,15 @@ from installs.selectors import ProgressHistory, WeekProgress
 
 FONT = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, SimSun, sans-serif"
 # No "Share chart" button (it uploads to Plotly's cloud), no logo, Chinese menus and dates.
-CONFIG = {"showSendToCloud": False, "displaylogo": False, "locale": "zh-CN", "responsive": True}
+# Only the "download as PNG" button: the zoom tools covered the title on a phone (the
+# axes are fixed anyway) and the one button stays clear of it (see _figure's title).
+CONFIG = {
+    "showSendToCloud": False,
+    "displaylogo": False,
+    "locale": "zh-CN",
+    "responsive": True,
+    "modeBarButtons": [["toImage"]],
+}
 CITY_COLOUR = "#b3261e"
 TARGET_COLOUR = "#1e7b34"
 BAR_COLOUR = "#1558b0"
@@ -45,6 +53,16 @@ REGION_COLOURS = [
     "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939",
     "#8c6d31", "#843c39", "#7b4173", "#3182bd",
 ]  # fmt: skip
+# Room above a chart's title for plotly's toolbar (one button, about 25 px high).
+TITLE_TOP = 30
+# Measures drawn over each other on a region's charts (equal ranks, two measures at 100%):
+# the first widest and underneath, then narrower, each with its own dash and marker, so a
+# measure tied with another still shows around it.
+MEASURE_LINES = [
+    ({"width": 7, "dash": "solid"}, {"symbol": "circle", "size": 15}),
+    ({"width": 4, "dash": "dash"}, {"symbol": "square", "size": 10}),
+    ({"width": 2, "dash": "dot"}, {"symbol": "diamond", "size": 6}),
+]
 DATE_HOVER = "%Y年%-m月%-d日"
 DATE_TICKS = "%Y-%m-%d"
 
@@ -77,20 +95,6 @@ def figure_html(figure: go.Figure, *, div_id: str) -> SafeString:
     )
 
 
-def figures_json(figures: list[tuple[str, go.Figure]]) -> str:
-    """
-    Figures for a page to draw itself (static/js/insight-charts.js): the config
-    and, per figure, its div id, height and plotly JSON. The ranking page loads
-    its compact charts this way, after its table, so the table costs nothing more.
-    """
-    charts = [
-        f'{{"id": {json.dumps(div_id)}, "height": {int(figure.layout.height or 400)}, '
-        f'"figure": {pio.to_json(figure, validate=False)}}}'
-        for div_id, figure in figures
-    ]
-    return f'{{"config": {json.dumps(CONFIG)}, "charts": [{",".join(charts)}]}}'
-
-
 def percent_text(fraction: Decimal | float | str) -> str:
     """A target such as Decimal("0.95") as people read a rate: "95.0%" (through rules.rate_text)."""
     exact = Fraction(str(fraction))
@@ -104,11 +108,23 @@ def _figure(traces: list[dict], *, title: str, height: int, **layout) -> go.Figu
     with add_trace/add_vline costs several times as much).
     """
     margin = {"l": 10, "r": 20, "t": 50, "b": 40, "autoexpand": True, **layout.pop("margin", {})}
+    # The title sits below the toolbar's row (TITLE_TOP), so the toolbar never covers it.
+    margin["t"] += TITLE_TOP
     return go.Figure(
         data=traces,
         layout={
             "template": "none",  # plotly.js's plain defaults: no 8 kB theme in every page
-            "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+            "title": {
+                "text": title,
+                "x": 0,
+                "xanchor": "left",
+                "xref": "container",
+                "y": 1,
+                "yanchor": "top",
+                "yref": "container",
+                "pad": {"t": TITLE_TOP, "l": 4},
+                "font": {"size": 15},
+            },
             "font": {"family": FONT, "size": 13, "color": "#1f2328"},
             "height": height,
             "margin": margin,
@@ -177,7 +193,6 @@ def rate_bars(
     regions: pd.DataFrame,
     city: tuple[int, int] | None,
     target_rate: Decimal | float | None,
-    compact: bool = False,
 ) -> go.Figure:
     """
     One measure's regions as horizontal bars of their rate, best at the top.
@@ -236,7 +251,7 @@ def rate_bars(
     return _figure(
         [bars],
         title=_("%(measure)s: installation rate by region") % {"measure": measure},
-        height=(160 if compact else 200) + (20 if compact else 30) * max(len(shown), 1),
+        height=200 + 30 * max(len(shown), 1),
         showlegend=False,
         xaxis={"tickformat": ".0%", "range": [0, top * 1.15], "zeroline": True, "fixedrange": True},
         yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
@@ -353,14 +368,12 @@ def region_rate_trend(*, region: str, rates: pd.DataFrame) -> go.Figure:
     One region's rate per measure over the weeks. ``rates``: columns week,
     measure (label), installed, households, rate; measures in display order.
     """
-    traces = [
-        _rate_line(
-            rows,
-            name=measure,
-            line={"color": MEASURE_COLOURS[position % len(MEASURE_COLOURS)], "width": 2},
-        )
-        for position, (measure, rows) in enumerate(rates.groupby("measure", sort=False))
-    ]
+    traces = []
+    for position, (measure, rows) in enumerate(rates.groupby("measure", sort=False)):
+        line, marker = _measure_style(position)
+        trace = _rate_line(rows, name=measure, line=line)
+        trace["marker"] = marker
+        traces.append(trace)
     return _figure(
         traces,
         title=_("%(region)s: installation rate by week") % {"region": region},
@@ -369,6 +382,13 @@ def region_rate_trend(*, region: str, rates: pd.DataFrame) -> go.Figure:
         yaxis={"tickformat": ".0%", "rangemode": "tozero", "automargin": True},
         legend={"orientation": "h", "y": -0.2},
     )
+
+
+def _measure_style(position: int) -> tuple[dict, dict]:
+    """The line and marker of the measure at ``position`` on a region's charts (MEASURE_LINES)."""
+    line, marker = MEASURE_LINES[position % len(MEASURE_LINES)]
+    colour = MEASURE_COLOURS[position % len(MEASURE_COLOURS)]
+    return {**line, "color": colour}, {**marker, "color": colour}
 
 
 def region_rank_trend(*, region: str, ranks: pd.DataFrame, region_count: int) -> go.Figure:
@@ -386,7 +406,8 @@ def region_rank_trend(*, region: str, ranks: pd.DataFrame, region_count: int) ->
                 "y": [int(r) for r in rows["rank"]],
                 "name": measure,
                 "mode": "lines+markers",
-                "line": {"color": MEASURE_COLOURS[position % len(MEASURE_COLOURS)], "width": 2},
+                "line": _measure_style(position)[0],
+                "marker": _measure_style(position)[1],
                 "hovertemplate": "%{x}<br>"
                 + measure
                 + " "
@@ -416,7 +437,14 @@ def _names(regions: list[Region]) -> dict[int, str]:
     return {r.pk: r.name for r in regions}
 
 
-def week_rate_bars(progress: WeekProgress, measure: Measure, *, compact: bool = False) -> go.Figure:
+def week_rate_frame(
+    progress: WeekProgress, measure: Measure
+) -> tuple[pd.DataFrame, tuple[int, int] | None]:
+    """
+    One measure's regions of the week (name, installed, households, rate) in
+    official order, and the 合计 row's (installed, households): what the rate
+    bars draw, on the chart page (plotly) and on the ranking page (installs.rate_bars).
+    """
     rows = progress.table[progress.table["measure"] == measure.pk]
     names = _names(progress.regions)
     order = {r.pk: position for position, r in enumerate(progress.regions)}
@@ -426,12 +454,13 @@ def week_rate_bars(progress: WeekProgress, measure: Measure, *, compact: bool = 
     rows["name"] = rows["region"].map(names)
     total = progress.total(measure)
     city = None if total is None else (int(total["installed"]), int(total["households"]))
+    return rows.loc[:, ["name", "installed", "households", "rate"]], city
+
+
+def week_rate_bars(progress: WeekProgress, measure: Measure) -> go.Figure:
+    regions, city = week_rate_frame(progress, measure)
     return rate_bars(
-        measure=str(measure),
-        regions=rows.loc[:, ["name", "installed", "households", "rate"]],
-        city=city,
-        target_rate=measure.target_rate,
-        compact=compact,
+        measure=str(measure), regions=regions, city=city, target_rate=measure.target_rate
     )
 
 

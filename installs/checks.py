@@ -15,6 +15,7 @@ Two kinds of problem:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -33,6 +34,8 @@ PACE_MIN_NEW = 500
 # Problem codes.
 REQUIRED = "required"
 NOT_WHOLE = "not_whole"
+NOT_DIGITS = "not_digits"
+GROUPING = "grouping"
 NEGATIVE = "negative"
 TOO_LARGE = "too_large"
 INSTALLED_ABOVE_HOUSEHOLDS = "installed_above_households"
@@ -75,10 +78,14 @@ def parse_count(text: str | int | None) -> int:
     """
     A count typed by a person: a whole number from 0 to MAX_COUNT.
 
-    Full-width digits (１２３, as Chinese input methods type them) are accepted on
-    purpose, and so are surrounding spaces and thousands separators (1,234 or
-    1，234). Refused, with CountError(code): empty text, fractions (1.5, and 1.0
-    too: a count has no decimals), words, negative numbers, numbers above MAX_COUNT.
+    Full-width digits, signs and commas (１２３, 1，234: as Chinese input methods
+    type them) are accepted on purpose, and so are surrounding spaces and
+    thousands separators (a comma or a space) between groups of three digits
+    (1,234 and 1 234). Refused, with CountError(code): empty text, fractions
+    (1.5, and 1.0 too: a count has no decimals), words, separators anywhere
+    else (1,2,3 and 1 2 3 are slips, not 123: GROUPING), characters that only
+    look like digits (①, ², other scripts' digits: NOT_DIGITS), negative
+    numbers, numbers above MAX_COUNT.
     """
     if isinstance(text, bool):
         raise CountError(NOT_WHOLE)
@@ -86,19 +93,40 @@ def parse_count(text: str | int | None) -> int:
         return check_count(text)
     if text is None:
         raise CountError(REQUIRED)
-    # NFKC turns full-width digits, signs and commas into their ASCII forms.
-    normal = unicodedata.normalize("NFKC", str(text)).strip().replace(",", "").replace(" ", "")
+    normal = narrow(str(text)).strip()
     if normal == "":
         raise CountError(REQUIRED)
-    negative = normal.startswith("-")
-    digits = normal[1:] if normal[:1] in "+-" else normal
-    # isascii: other scripts' digits (e.g. Arabic-Indic) are not what anyone here types.
-    if not (digits.isascii() and digits.isdigit()):
+    sign = normal[:1] if normal[:1] in "+-" else ""
+    number = normal[len(sign) :]
+    if not number.isascii():
+        # A digit of another kind (①, ², ٣): a digit, but not one people here type.
+        if any(unicodedata.category(char) in ("Nd", "No") for char in number):
+            raise CountError(NOT_DIGITS)
         raise CountError(NOT_WHOLE)
+    if not _COUNT.fullmatch(number):
+        if _DIGITS_AND_SEPARATORS.fullmatch(number):
+            raise CountError(GROUPING)
+        raise CountError(NOT_WHOLE)
+    digits = number.replace(",", "").replace(" ", "")
     if len(digits) > len(str(MAX_COUNT)):
-        raise CountError(NEGATIVE if negative else TOO_LARGE)
-    value = -int(digits) if negative else int(digits)
+        raise CountError(NEGATIVE if sign == "-" else TOO_LARGE)
+    value = -int(digits) if sign == "-" else int(digits)
     return check_count(value)
+
+
+def narrow(text: str) -> str:
+    """
+    Full-width ASCII forms (U+FF01–U+FF5E: １２３，) and the ideographic space to
+    ASCII. Only the width changes: not NFKC, which also reads ① and ² as 1 and 2.
+    """
+    return text.translate(_FULL_WIDTH)
+
+
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Plain digits, or groups of three after a first group of one to three, split by
+# one kind of separator (a comma or a space) throughout.
+_COUNT = re.compile(r"[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?: [0-9]{3})+")
+_DIGITS_AND_SEPARATORS = re.compile(r"[0-9]+(?:[, ]+[0-9]+)+")
 
 
 def check_count(value: int) -> int:

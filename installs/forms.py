@@ -11,14 +11,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
+from django.core import validators as django_validators
 from django.utils.translation import gettext_lazy as _
 
 from installs import checks, layout
 from installs.models import Measure, Region
 from installs.services.figures import FigureInput, problem_message
+from installs.validators import OneLineTextValidator
 
 # history_change_reason holds 100 characters, and the source label comes first.
 REASON_MAX_LENGTH = 80
+
+
+class OneLineTextField(forms.CharField):
+    """
+    Free text on one line (a reason, a note): control characters and line
+    breaks refused with a message (installs.validators), NUL included, so
+    Django's own NUL check (an English-only message) is left out.
+    """
+
+    text_validator = OneLineTextValidator()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators = [
+            v
+            for v in self.validators
+            if not isinstance(v, django_validators.ProhibitNullCharactersValidator)
+        ]
+        self.validators.insert(0, self.text_validator)
 
 
 class CountField(forms.Field):
@@ -78,11 +99,14 @@ class EntryForm(forms.Form):
     confirmed = forms.BooleanField(
         label=_("I have checked these figures and confirm them"), required=False
     )
-    reason = forms.CharField(
+    reason = OneLineTextField(
         label=_("Reason"),
         required=False,
         max_length=REASON_MAX_LENGTH,
-        help_text=_("Needed when installed is lower than last week (a correction)."),
+        help_text=_(
+            "Needed when installed is lower than last week (a correction), and for any "
+            "change to a week that is locked or published."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 

@@ -130,7 +130,8 @@ def parse_paste(text: str, *, regions: Sequence[Region], measure_count: int) -> 
 
 def _split(line: str) -> list[str]:
     parts = line.split("\t") if "\t" in line else line.split()
-    return [" ".join(unicodedata.normalize("NFKC", p).split()) for p in parts]
+    # Full-width digits become ASCII in the inputs; not NFKC, which would read ① and ² as 1 and 2.
+    return [" ".join(checks.narrow(p).split()) for p in parts]
 
 
 def _fit(values: list[str], measure_count: int) -> tuple[tuple[str, str], ...] | None:
@@ -337,14 +338,3 @@ def figure_inputs(rows: list[GridRow]) -> list[FigureInput]:
                 row.errors.append(message)
         return []
     return figures
-
-
-def changes_stored(rows: list[GridRow], figures: list[FigureInput], week: Week) -> bool:
-    """Whether saving the figures would change anything stored (a correction needs a reason)."""
-    stored = {
-        (s.region_id, s.measure_id): (s.households, s.installed)
-        for s in Snapshot.objects.filter(week=week)
-    }
-    return any(
-        stored.get((f.region.pk, f.measure.pk)) != (f.households, f.installed) for f in figures
-    )

@@ -2,7 +2,7 @@
 The history export: every week, as one workbook and as one CSV file.
 
 The workbook has a long sheet first (one row per week, region and measure:
-households, installed, new, rate, rank) and then one sheet per week in the
+the week's state, households, installed, new, rate, rank) and then one sheet per week in the
 official layout (``sheets.write_week_sheet``), newest week first. The CSV
 file is the long sheet in UTF-8 with a BOM, so that Excel opens the Chinese
 correctly.
@@ -30,7 +30,7 @@ from installs import layout, rules, selectors, sheets
 from installs.models import Week
 from installs.selectors import ProgressHistory, WeekProgress
 
-LONG_FIELDS = ["week", "region", "device", "gas_type", *layout.FIELDS]
+LONG_FIELDS = ["week", "state", "region", "device", "gas_type", *layout.FIELDS]
 RATE_FORMAT = "0.0%"
 HEADER_FONT = Font(name=sheets.FONT_NAME, bold=True)
 BODY_FONT = Font(name=sheets.FONT_NAME)
@@ -40,6 +40,7 @@ def long_labels() -> list[str]:
     """The long form's column headings, in the bureau's words."""
     return [
         pgettext("history column", "Week"),
+        pgettext("history column", "State"),
         str(layout.REGION_LABEL),
         pgettext("history column", "Device"),
         pgettext("history column", "Gas supply"),
@@ -47,10 +48,16 @@ def long_labels() -> list[str]:
     ]
 
 
-def history_frame(history: ProgressHistory) -> pd.DataFrame:
+def week_states() -> dict[datetime.date, str]:
+    """Each week's state as people read it (填报中, 已锁定, 已发布), by date."""
+    return {week.date: str(week.get_state_display()) for week in Week.objects.all()}
+
+
+def history_frame(history: ProgressHistory, *, states: dict[datetime.date, str]) -> pd.DataFrame:
     """
     The long form: one row per reported (week, region, measure), oldest week
-    first, regions and measures in official order. ``new`` and ``rank`` are
+    first, regions and measures in official order. ``state`` is the week's
+    state (``states``, by date): figures of a week not yet published say so. ``new`` and ``rank`` are
     Int64 (missing where there is none), ``rate`` the exact ratio (missing where
     households is 0).
     """
@@ -62,6 +69,7 @@ def history_frame(history: ProgressHistory) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "week": table["week"],
+            "state": table["week"].map(states),
             "region": table["region"].map(lambda pk: regions[pk].name),
             "device": table["measure"].map(lambda pk: measures[pk].device),
             "gas_type": table["measure"].map(lambda pk: measures[pk].gas_type),
@@ -136,8 +144,9 @@ def history_workbook() -> Workbook:
     """The long sheet, then one official sheet per week, newest first."""
     history = selectors.progress_history()
     weeks = list(Week.objects.order_by("date"))
+    states = {week.date: str(week.get_state_display()) for week in weeks}
     workbook = Workbook()
-    _write_long_sheet(workbook.active, long_rows(history_frame(history)))
+    _write_long_sheet(workbook.active, long_rows(history_frame(history, states=states)))
     for progress in reversed(week_progresses(history, weeks)):
         sheets.write_week_sheet(workbook.create_sheet(), progress)
     return workbook
@@ -163,7 +172,7 @@ def _write_long_sheet(ws, rows: list[list]) -> None:
             else:
                 cell.value = value
                 cell.number_format = formats.get(field, sheets.COUNT_FORMAT)
-    widths = [12, 16, 12, 10, 10, 10, 16, 10, 8]
+    widths = [12, 8, 16, 12, 10, 10, 10, 16, 10, 8]
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = width
     ws.freeze_panes = "A2"
@@ -187,7 +196,7 @@ def history_csv() -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([*long_labels(), _("Installation rate (as shown)")])
-    for values in long_rows(history_frame(history)):
+    for values in long_rows(history_frame(history, states=week_states())):
         row = dict(zip(LONG_FIELDS, values, strict=True))
         shown = rules.rate_text(row["installed"], row["households"])
         writer.writerow([_csv_value(field, row[field]) for field in LONG_FIELDS] + [shown])

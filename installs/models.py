@@ -179,7 +179,12 @@ class Snapshot(models.Model):
 
 
 class Profile(models.Model):
-    """A user's role in the campaign; district staff are bound to one region."""
+    """
+    A user's role in the campaign; district staff are bound to one region.
+
+    Written only through installs.services.accounts, which checks the role and
+    region and keeps the history (who gave whom which role).
+    """
 
     class Role(models.TextChoices):
         DISTRICT = "district", _("district staff")
@@ -193,6 +198,12 @@ class Profile(models.Model):
     region = models.ForeignKey(
         Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT
     )
+    # Set when somebody else chose the password (manage.py add_user, the admin): the
+    # account must choose its own before it may open any page. Cleared by the change.
+    must_change_password = models.BooleanField(
+        _("must change password at next login"), default=False
+    )
+    history = HistoricalRecords(verbose_name=_("historical profile"))
 
     class Meta:
         verbose_name = _("profile")

@@ -36,6 +36,17 @@ def user_region(user) -> Region | None:
     return user.profile.region
 
 
+def user_can_use_admin(user) -> bool:
+    """
+    Whether the admin shows this user anything: a superuser, or staff with at
+    least one permission. Django lets any active staff account in, but without a
+    permission it finds an empty page, so the navigation offers it to nobody else.
+    """
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    return user.is_superuser or bool(user.get_all_permissions())
+
+
 def can_edit_region(user, region: Region) -> bool:
     role = user_role(user)
     if role == Role.BUREAU:

@@ -17,9 +17,11 @@ urlpatterns = [
     path("entry/", entry.entry_current, name="entry_current"),
     path("weeks/<date:date>/entry/", entry.entry_start, name="entry"),
     path("weeks/<date:date>/entry/<slug:slug>/", entry.entry_region, name="entry_region"),
+    path("weeks/<date:date>/entry/<slug:slug>/saved/", entry.entry_saved, name="entry_saved"),
     # The week's workflow (bureau staff), the bulk grid and the audit trail.
     path("weeks/manage/", workflow.week_manage, name="week_manage"),
     path("weeks/open/", workflow.week_open, name="week_open"),
+    path("status/", workflow.status_latest, name="status_latest"),
     path("weeks/<date:date>/status/", workflow.week_status, name="week_status"),
     path("weeks/<date:date>/lock/", workflow.week_lock, name="week_lock"),
     path("weeks/<date:date>/publish/", workflow.week_publish, name="week_publish"),
@@ -33,11 +35,6 @@ urlpatterns = [
     # Charts, a region's history, pace and forecast, campaign targets.
     path("charts/", insight.charts_latest, name="charts_latest"),
     path("weeks/<date:date>/charts/", insight.week_charts, name="week_charts"),
-    path(
-        "weeks/<date:date>/charts/compact.json",
-        insight.week_charts_compact,
-        name="week_charts_compact",
-    ),
     path("pace/", insight.pace_latest, name="pace_latest"),
     path("weeks/<date:date>/pace/", insight.week_pace, name="week_pace"),
     path("regions/<slug:slug>/", insight.region_detail, name="region_detail"),

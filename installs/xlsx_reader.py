@@ -653,6 +653,8 @@ def cell_count(value: object) -> int | None:
 def count_message(code: str) -> str:
     return {
         checks.NOT_WHOLE: _("Not a whole number"),
+        checks.NOT_DIGITS: _("Not written with the digits 0-9"),
+        checks.GROUPING: _("Thousands separators only between groups of three digits (1,234)"),
         checks.NEGATIVE: _("Cannot be negative"),
         checks.TOO_LARGE: _("Too large for a count"),
     }.get(code, _("Not a whole number"))

@@ -17,3 +17,15 @@ def fresh_ranking_memo():
     memo_clear()
     yield
     memo_clear()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked postgres (pytest.ini) are skipped unless DATABASE_URL is PostgreSQL."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)

@@ -88,9 +88,12 @@ EXPECTED: dict[str, dict] = {
         get=only({"district": 200, "bureau": 200}),
         post=only({"bureau": 302}),
     ),
+    # What a region reported (after saving): its own staff and bureau staff.
+    "entry_saved": row(get=only({"district": 200, "bureau": 200}), post=None),
     # The week's workflow: bureau staff act; leadership watch the 填报情况 panel.
     "week_manage": row(get=only({"bureau": 200}), post=only({"bureau": 200})),
     "week_open": row(get=everyone(405, no_role=405), post=only({"bureau": 302})),
+    "status_latest": row(get=only({"bureau": 302, "leader": 302}), post=None),
     "week_status": row(get=only({"bureau": 200, "leader": 200}), post=None),
     "week_lock": BUREAU_POST_ONLY,
     "week_publish": BUREAU_POST_ONLY,
@@ -103,7 +106,6 @@ EXPECTED: dict[str, dict] = {
     # Charts, pace and targets.
     "charts_latest": row(get=everyone(302)),
     "week_charts": READ,
-    "week_charts_compact": READ,
     "pace_latest": row(get=everyone(302)),
     "week_pace": READ,
     "region_detail": READ,

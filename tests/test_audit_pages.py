@@ -69,7 +69,7 @@ def test_it_shows_a_change_with_old_and_new_who_and_reason(client, city, bureau)
     html = client.get(region_week_url()).content.decode()
     assert '<span class="old">29600</span> → <span class="new">29590</span>' in html
     assert "王科长" in html
-    assert "多报10户" in html and "批量录入" in html
+    assert "多报10户" in html and "批量填报" in html
 
 
 def test_it_shows_a_new_figure_as_from_nothing(client, city, bureau):

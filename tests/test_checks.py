@@ -18,6 +18,9 @@ from installs.checks import CountError, Earlier, Problem, parse_count
         ("１２３", 123),
         ("1,234", 1234),
         ("1，234", 1234),
+        ("1 234", 1234),
+        ("1,234,567", 1_234_567),
+        ("　１２　", 12),
         ("+5", 5),
         (7, 7),
         ("100000000", 100_000_000),
@@ -37,7 +40,16 @@ def test_it_parses_counts_people_type(text, value):
         ("1.0", checks.NOT_WHOLE),
         ("abc", checks.NOT_WHOLE),
         ("1e3", checks.NOT_WHOLE),
-        ("٣", checks.NOT_WHOLE),  # Arabic-Indic three: not a digit anyone here types
+        ("٣", checks.NOT_DIGITS),  # Arabic-Indic three: not a digit anyone here types
+        # Look-alikes NFKC would read as digits, and separators out of place: slips, not counts.
+        ("①", checks.NOT_DIGITS),
+        ("²", checks.NOT_DIGITS),
+        ("1,2,3", checks.GROUPING),
+        ("1 2 3", checks.GROUPING),
+        ("12,34", checks.GROUPING),
+        ("1234,567", checks.GROUPING),
+        ("1, 234", checks.GROUPING),
+        ("1,234 567", checks.GROUPING),
         ("-1", checks.NEGATIVE),
         ("－３", checks.NEGATIVE),
         (-1, checks.NEGATIVE),

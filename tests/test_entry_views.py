@@ -119,13 +119,29 @@ def test_it_shows_last_weeks_values_new_installs_and_rate(client, district):
     assert (card.previous.installed, card.new, card.rate) == (29577, 0, "33.9%")
 
 
-def test_it_saves_and_redirects_to_the_ranking_page(client, district):
+def test_it_saves_and_shows_the_district_what_it_reported(client, district):
     response = client.post(url(), post_data(valve_pipe__installed=29700))
     assert response.status_code == 302
-    assert response.url == reverse("installs:week_detail", kwargs={"date": DATE})
+    assert response.url == reverse("installs:entry_saved", kwargs={"date": DATE, "slug": "qinyang"})
     saved = this_week()
     assert (saved["valve_pipe"].installed, saved["hose_pipe"].installed) == (29700, 87899)
     assert saved["valve_pipe"].updated_by == district
+    page = client.get(response.url)
+    html = page.content.decode()
+    assert "已填报 ✓" in html.replace('<span aria-hidden="true">✓</span>', "✓")
+    card = html[html.index('data-measure="valve_pipe"') :]
+    card = card[: card.index("</section>")]
+    # 29700 / 87326 = 34.01% → 34.0%; the only region reported so far: first of one.
+    assert "29700" in card and "87326" in card and "34.0%" in card
+    assert "第1名（共1个县(市、区)）" in card
+    assert "名次可能还会变化" in html
+    assert reverse("installs:week_detail", kwargs={"date": DATE}) in html
+
+
+def test_it_sends_bureau_staff_back_to_the_ranking_page(client, week):
+    client.force_login(make_user("shiju", "bureau"))
+    response = client.post(url(), post_data(valve_pipe__installed=29700))
+    assert response.url == reverse("installs:week_detail", kwargs={"date": DATE})
     assert "已保存" in [str(m) for m in get_messages(response.wsgi_request)][0]
 
 

@@ -11,6 +11,7 @@ from installs.services.figures import (
     FigureInput,
     FiguresConflict,
     FiguresRejected,
+    ReasonRefused,
     WeekNotOpen,
     figures_save,
 )
@@ -263,6 +264,20 @@ def test_it_asks_to_confirm_new_installs_far_above_the_pace(city):
     with pytest.raises(FiguresRejected) as raised:
         figures_save(week=city, figures=[figure("qinyang", "valve_pipe", add=501)], actor=user)
     assert [p.code for p in raised.value.problems] == ["pace_outlier"]
+    # Not "more than 3 times the best week (0)": there was no earlier new install at all.
+    assert raised.value.problems[0].message == (
+        "自闭阀·管道气 本周新增安装 501 户，而近 4 周没有新增，请确认"
+    )
+
+
+def test_it_names_the_best_recent_week_when_there_was_one(city):
+    user = make_user("jf", "district", region("jiefang"))
+    # 解放区 valve_pipe added 230 in the week to 11-21: 691 is more than 3 times that.
+    with pytest.raises(FiguresRejected) as raised:
+        figures_save(week=city, figures=[figure("jiefang", "valve_pipe", add=691)], actor=user)
+    assert [p.message for p in raised.value.problems] == [
+        "自闭阀·管道气 本周新增安装 691 户，超过近 4 周单周最高新增（230 户）的 3 倍，请确认"
+    ]
 
 
 def test_it_refuses_leadership(city):
@@ -378,3 +393,61 @@ def test_it_lets_district_staff_save_when_the_callers_copy_says_locked_but_the_w
     stale.state = Week.State.LOCKED  # the caller read it before the bureau reopened the week
     figures_save(week=stale, figures=[figure("qinyang", "valve_pipe", add=1)], actor=user)
     assert Snapshot.objects.filter(week=city).count() == 1
+
+
+@pytest.mark.parametrize("state", [Week.State.LOCKED, Week.State.PUBLISHED])
+def test_it_needs_a_reason_for_a_change_to_a_week_that_is_not_open(city, state):
+    """Whoever calls it (a command, a script): the rule is in the service, not in a view."""
+    bureau = make_user("ju", "bureau")
+    week = Week.objects.get(date="2022-11-21")
+    week.state = state
+    week.save()
+    stored = last_week("wenxian", "valve_pipe")
+    change = figure("wenxian", "valve_pipe", version=stored.version, add=5)
+    with pytest.raises(ReasonRefused) as refused:
+        figures_save(week=week, figures=[change], actor=bureau, reason="  ")
+    assert refused.value.code == "required"
+    assert (last_week("wenxian", "valve_pipe").installed, history_count()) == (stored.installed, 0)
+
+    figures_save(week=week, figures=[change], actor=bureau, reason="区县电话更正")
+    snapshot = last_week("wenxian", "valve_pipe")
+    assert snapshot.installed == stored.installed + 5
+    assert snapshot.history.first().history_change_reason == "填报: 区县电话更正"
+
+
+def test_it_needs_no_reason_when_nothing_in_a_closed_week_changes(city):
+    bureau = make_user("ju", "bureau")
+    week = Week.objects.get(date="2022-11-21")
+    stored = last_week("wenxian", "valve_pipe")
+    same = figure("wenxian", "valve_pipe", version=stored.version)
+    assert figures_save(week=week, figures=[same], actor=bureau) == []
+
+
+def test_it_refuses_a_reason_with_a_control_character(city):
+    bureau = make_user("ju", "bureau")
+    change = figure("qinyang", "valve_pipe", add=5)
+    with pytest.raises(ReasonRefused) as refused:
+        figures_save(week=city, figures=[change], actor=bureau, reason="更正\x00")
+    assert refused.value.code == "invalid"
+    assert (snapshot_count(), history_count()) == (66, 0)
+
+
+def test_an_imports_file_name_is_not_a_reason_for_a_closed_week(city):
+    bureau = make_user("ju", "bureau")
+    week = Week.objects.get(date="2022-11-21")
+    stored = last_week("wenxian", "valve_pipe")
+    change = figure("wenxian", "valve_pipe", version=stored.version, add=5)
+    with pytest.raises(ReasonRefused):
+        figures_save(
+            week=week, figures=[change], actor=bureau, source="import", source_detail="表.xlsx"
+        )
+    figures_save(
+        week=week,
+        figures=[change],
+        actor=bureau,
+        source="import",
+        source_detail="表.xlsx",
+        reason="补录",
+    )
+    reason = last_week("wenxian", "valve_pipe").history.first().history_change_reason
+    assert reason == "导入: 表.xlsx: 补录"

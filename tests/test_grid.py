@@ -43,9 +43,10 @@ def test_it_accepts_an_empty_last_rank_trimmed_by_excel():
     assert parse(line).rows[0].cells == (("10", "5"), ("10", "5"), ("0", "0"))
 
 
-def test_it_turns_full_width_digits_and_names_into_plain_text():
-    pasted = parse("沁阳市\t１２３\t１００\t1\t1\t1\t1")
-    assert pasted.rows[0].cells[0] == ("123", "100")
+def test_it_turns_full_width_digits_into_plain_ones_but_not_look_alikes():
+    pasted = parse("沁阳市\t１２３\t①\t1\t1\t1\t1")
+    # ① is not turned into a 1 on the way: parse_count refuses it with a message.
+    assert pasted.rows[0].cells[0] == ("123", "①")
 
 
 def test_it_finds_a_region_by_alias_and_slug():
@@ -154,7 +155,7 @@ def test_it_records_the_grid_as_the_source(bureau_client, seeded):
     qinyang = Region.objects.get(slug="qinyang")
     bureau_client.post(URL, {"paste": pasted_line(qinyang, add=1), "reason": "电话报送"})
     record = Snapshot.history.filter(week__date=DATE).first()
-    assert record.history_change_reason == "批量录入: 电话报送"
+    assert record.history_change_reason == "批量填报: 电话报送"
 
 
 def test_it_saves_nothing_when_the_last_row_has_an_error(bureau_client, seeded):
@@ -252,10 +253,10 @@ def test_it_needs_a_reason_to_correct_a_locked_week(bureau_client, db):
     page = _inputs(bureau_client.get(url).content.decode())
     line = pasted_line(Region.objects.get(slug="qinyang"), add=1)
     assert bureau_client.post(url, {**page, "paste": line}).status_code == 200
-    assert not Snapshot.history.filter(history_change_reason__startswith="批量录入").exists()
+    assert not Snapshot.history.filter(history_change_reason__startswith="批量填报").exists()
     data = {**page, "paste": line, "reason": "区县电话更正"}
     assert bureau_client.post(url, data).status_code == 302
-    assert Snapshot.history.filter(history_change_reason="批量录入: 区县电话更正").count() == 3
+    assert Snapshot.history.filter(history_change_reason="批量填报: 区县电话更正").count() == 3
 
 
 @pytest.mark.parametrize("role", ["leader", "district"])

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 LONG_HEADER = [
     "周",
+    "状态",
     "县(市、区)",
     "设施",
     "气源",
@@ -59,6 +60,7 @@ def page_records() -> list[tuple]:
                 rows.append(
                     [
                         week.date,
+                        str(week.get_state_display()),
                         region.name,
                         measure.device,
                         measure.gas_type,
@@ -77,7 +79,9 @@ def export_bytes() -> bytes:
 
 
 def test_it_has_one_long_row_per_reported_figure_equal_to_the_pages(seed):
-    rows = history.long_rows(history.history_frame(selectors.progress_history()))
+    rows = history.long_rows(
+        history.history_frame(selectors.progress_history(), states=history.week_states())
+    )
     assert len(rows) == 66
     assert rows == page_records()
 
@@ -129,7 +133,7 @@ def test_the_long_sheet_holds_the_pages_values_with_rates_as_fractions(seed):
         [v.date() if isinstance(v, datetime.datetime) else v for v in row] for row in values[1:]
     ]
     assert body == page_records()  # rates to the last digit
-    assert ws["H2"].number_format == "0.0%"
+    assert ws["I2"].number_format == "0.0%"
     assert ws.freeze_panes == "A2"
 
 
@@ -157,7 +161,7 @@ def test_the_csv_is_utf8_with_a_bom_and_the_long_form(seed):
     rows = read_csv(history.history_csv())
     assert rows[0] == [*LONG_HEADER, "安装率（显示）"]
     assert rows[1] == [
-        "2022-11-14", "沁阳市", "自闭阀", "管道气", "87326", "29577", "", repr(29577 / 87326), "6", "33.9%"
+        "2022-11-14", "已发布", "沁阳市", "自闭阀", "管道气", "87326", "29577", "", repr(29577 / 87326), "6", "33.9%"
     ]  # fmt: skip
     assert len(rows) == 67
 
@@ -165,24 +169,46 @@ def test_the_csv_is_utf8_with_a_bom_and_the_long_form(seed):
 def test_the_csv_shows_new_installs_once_there_is_a_week_before(seed):
     rows = read_csv(history.history_csv())
     qinyang_lpg_21 = next(
-        r for r in rows if r[:4] == ["2022-11-21", "沁阳市", "金属软管", "液化气"]
+        r for r in rows if r[:5] == ["2022-11-21", "已发布", "沁阳市", "金属软管", "液化气"]
     )
-    assert qinyang_lpg_21[6:] == ["291", repr(771 / 1815), "9", "42.5%"]
+    assert qinyang_lpg_21[7:] == ["291", repr(771 / 1815), "9", "42.5%"]
+
+
+def test_it_says_which_weeks_are_not_published_yet(seed):
+    # A week being reported and one locked: their figures must not pass for published ones.
+    open_week, locked = make_week("2022-11-28"), make_week("2022-12-05", state=Week.State.LOCKED)
+    for week in (open_week, locked):
+        for snapshot in Snapshot.objects.filter(week__date="2022-11-21"):
+            make_snapshot(
+                week, snapshot.region, snapshot.measure, snapshot.households, snapshot.installed
+            )
+    states = {(r[0], r[1]) for r in read_csv(history.history_csv())[1:]}
+    assert states == {
+        ("2022-11-14", "已发布"),
+        ("2022-11-21", "已发布"),
+        ("2022-11-28", "填报中"),
+        ("2022-12-05", "已锁定"),
+    }
+    ws = load_workbook(io.BytesIO(export_bytes()))["全部周次"]
+    sheet_states = {
+        (row[0].date().isoformat(), row[1]) for row in ws.iter_rows(min_row=2, values_only=True)
+    }
+    assert sheet_states == states
 
 
 def test_the_csv_neutralises_text_that_a_spreadsheet_would_run(seed):
     Region.objects.filter(name="温县").update(name='=HYPERLINK("http://x")')
     Measure.objects.filter(slug="hose_lpg").update(gas_type="@SUM(1)")
     rows = read_csv(history.history_csv())
-    assert '\'=HYPERLINK("http://x")' in {r[1] for r in rows}
-    assert "'@SUM(1)" in {r[3] for r in rows}
-    assert not any(r[1].startswith("=") or r[3].startswith("@") for r in rows[1:])
+    assert '\'=HYPERLINK("http://x")' in {r[2] for r in rows}
+    assert "'@SUM(1)" in {r[4] for r in rows}
+    assert not any(r[2].startswith("=") or r[4].startswith("@") for r in rows[1:])
 
 
 def test_the_long_sheet_keeps_such_text_as_text(seed):
     Region.objects.filter(name="温县").update(name="=1+1")
     ws = load_workbook(io.BytesIO(export_bytes()))["全部周次"]
-    cells = [row[1] for row in ws.iter_rows(min_row=2) if row[1].value == "=1+1"]
+    cells = [row[2] for row in ws.iter_rows(min_row=2) if row[2].value == "=1+1"]
     assert cells and all(cell.data_type == "s" for cell in cells)
 
 

@@ -53,7 +53,7 @@ def test_it_takes_the_week_given(workbook):
 
 
 def test_it_prints_what_changes_in_an_existing_week(workbook):
-    output = run(workbook, "--user", "ju", "--week", "2022-11-21", "--dry-run")
+    output = run(workbook, "--user", "ju", "--week", "2022-11-21", "--reason", "更正", "--dry-run")
     assert "0 new, 1 changed, 32 unchanged" in output
     assert "温县 自闭阀·管道气: 71840/19860 → 71840/20500" in output
 

@@ -49,8 +49,8 @@ def parse(rows=None, name="进度表.xlsx", **options):
     return read_week_table(official_bytes(rows, **options), file_name=name)
 
 
-def preview_of(actor, rows=None, week=None, **options):
-    return import_preview(parsed=parse(rows, **options), week=week, actor=actor)
+def preview_of(actor, rows=None, week=None, reason="", **options):
+    return import_preview(parsed=parse(rows, **options), week=week, actor=actor, reason=reason)
 
 
 def cell_warnings(preview) -> list[str]:
@@ -60,7 +60,15 @@ def cell_warnings(preview) -> list[str]:
 
 def save(preview, actor):
     week_date, file_name, figures = payload_figures(preview.payload())
-    return table_import(week_date=week_date, figures=figures, actor=actor, file_name=file_name)
+    payload = preview.payload()
+    return table_import(
+        week_date=week_date,
+        figures=figures,
+        actor=actor,
+        file_name=file_name,
+        reason=payload["reason"],
+        allow_other_weekday=payload["allow_other_weekday"],
+    )
 
 
 def grown_rows(extra: int = 100) -> list[list]:
@@ -109,7 +117,7 @@ def test_it_records_the_import_and_the_file_name_in_the_audit_trail(bureau):
 
 def test_it_counts_new_changed_and_unchanged_figures(bureau):
     rows = seed_table(changes={("温县", "valve_pipe"): (71840, 19900)})
-    preview = preview_of(bureau, rows, week=NOV_21)
+    preview = preview_of(bureau, rows, week=NOV_21, reason="更正温县")
     assert (preview.count("added"), preview.count("changed"), preview.count("unchanged")) == (
         0,
         1,
@@ -122,7 +130,7 @@ def test_it_counts_new_changed_and_unchanged_figures(bureau):
 def test_it_leaves_regions_absent_from_the_file_as_they_are(bureau):
     rows = [row for row in grown_rows() if row[0] != "温县"]
     before = list(Snapshot.objects.filter(region__name="温县").values_list("pk", "installed"))
-    save(preview_of(bureau, rows, week=NOV_21), bureau)
+    save(preview_of(bureau, rows, week=NOV_21, reason="补录"), bureau)
     assert list(Snapshot.objects.filter(region__name="温县").values_list("pk", "installed")) == (
         before
     )
@@ -209,7 +217,7 @@ def test_it_compares_the_total_row(bureau):
     preview = preview_of(bureau, rows, week=NOV_21)
     assert cell_warnings(preview) == []
     changed = seed_table(changes={("温县", "valve_pipe"): (71840, 19900)})
-    preview = preview_of(bureau, changed, week=NOV_21)
+    preview = preview_of(bureau, changed, week=NOV_21, reason="更正温县")
     # The file still has 温县's old 环比新增 and rate, and the old 合计 of 环比新增.
     assert cell_warnings(preview) == [
         "D8: 文件中的环比新增安装数为 0，按数据计算应为 40",
@@ -221,7 +229,9 @@ def test_it_compares_the_total_row(bureau):
 def test_it_imports_into_the_week_given_instead_of_the_files_date(bureau):
     preview = preview_of(bureau, grown_rows(), week=datetime.date(2022, 12, 5))
     assert preview.week_date == datetime.date(2022, 12, 5)
-    assert "文件日期为 2022-11-28，按 2022-12-05 这一周导入。" in [str(w) for w in preview.warnings]
+    assert "文件日期为 2022年11月28日，按 2022年12月5日 这一周导入。" in [
+        str(w) for w in preview.warnings
+    ]
 
 
 def test_it_needs_a_week_when_the_file_has_no_date_line(bureau):
@@ -234,7 +244,7 @@ def test_it_needs_a_week_when_the_file_has_no_date_line(bureau):
 def test_it_imports_into_a_published_week_and_says_so(bureau):
     assert Week.objects.get(date=NOV_21).is_published
     rows = seed_table(changes={("温县", "valve_pipe"): (71840, 19900)})
-    preview = preview_of(bureau, rows, week=NOV_21)
+    preview = preview_of(bureau, rows, week=NOV_21, reason="更正温县")
     assert any("已发布" in str(w) for w in preview.warnings)
     save(preview, bureau)
     assert (
@@ -248,7 +258,7 @@ def test_it_imports_into_a_published_week_and_says_so(bureau):
 
 def test_it_refuses_to_overwrite_figures_changed_since_the_preview(bureau):
     rows = seed_table(changes={("温县", "valve_pipe"): (71840, 19900)})
-    preview = preview_of(bureau, rows, week=NOV_21)
+    preview = preview_of(bureau, rows, week=NOV_21, reason="更正温县")
     week = Week.objects.get(date=NOV_21)
     wenxian = Snapshot.objects.get(week=week, region__name="温县", measure__slug="valve_pipe")
     # A district saves its correction after the preview was shown.
@@ -264,6 +274,7 @@ def test_it_refuses_to_overwrite_figures_changed_since_the_preview(bureau):
             )
         ],
         actor=bureau,
+        reason="温县更正",
     )
     before = state()
     with pytest.raises(FiguresConflict):
@@ -274,7 +285,7 @@ def test_it_refuses_to_overwrite_figures_changed_since_the_preview(bureau):
 def test_it_refuses_a_week_too_far_ahead_without_writing(bureau):
     before = state()
     preview = preview_of(bureau, grown_rows(), week=datetime.date(2099, 1, 5))
-    assert preview.errors and "2099-01-05" in str(preview.errors[0])
+    assert preview.errors and "2099年1月5日" in str(preview.errors[0])
     assert state() == before
 
 

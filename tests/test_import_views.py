@@ -28,9 +28,14 @@ def bureau(client):
     return user
 
 
-def upload(client, data: bytes, name: str = "第48周.xlsx", week: str = ""):
+def upload(client, data: bytes, name: str = "第48周.xlsx", week: str = "", reason: str = ""):
     return client.post(
-        UPLOAD, {"file": SimpleUploadedFile(name, data, content_type=XLSX), "week": week}
+        UPLOAD,
+        {
+            "file": SimpleUploadedFile(name, data, content_type=XLSX),
+            "week": week,
+            "reason": reason,
+        },
     )
 
 
@@ -86,7 +91,7 @@ def test_it_sends_anonymous_to_the_login_page(client):
 def test_it_shows_the_form_to_bureau_staff(client, bureau):
     response = client.get(UPLOAD)
     assert response.status_code == 200
-    assert "导入周报表" in response.content.decode()
+    assert "导入进度表" in response.content.decode()
 
 
 def test_the_confirmation_takes_post_only(client, bureau):
@@ -102,7 +107,7 @@ def test_it_previews_the_changes_without_saving(client, bureau):
     assert response.status_code == 200
     html = response.content.decode()
     assert "导入预览" in html
-    assert "2022-11-28" in html
+    assert "2022年11月28日" in html
     assert "新周次：将自动开启" in html
     assert "20500" in html
     assert state() == before
@@ -145,7 +150,7 @@ def test_it_lists_warnings_and_still_offers_the_confirmation(client, bureau):
     rows = seed_table(changes={("沁阳市", "valve_pipe"): (87326, 29000)})
     response = upload(client, official_bytes(rows))
     html = response.content.decode()
-    assert "条提醒（不影响保存）" in html
+    assert "条提示（不影响保存）" in html
     assert '<span class="cell-ref">C6</span>' in html
     assert CONFIRM in html
 
@@ -225,7 +230,9 @@ def test_it_refuses_an_unknown_preview(client, bureau):
 
 
 def test_it_refuses_to_overwrite_what_changed_since_the_preview(client, bureau):
-    token = token_of(upload(client, official_bytes(changed_rows(), date_line="(2022.11.21)")))
+    token = token_of(
+        upload(client, official_bytes(changed_rows(), date_line="(2022.11.21)"), reason="更正")
+    )
     week = Week.objects.get(date="2022-11-21")
     wenxian = Snapshot.objects.get(week=week, region__name="温县", measure__slug="valve_pipe")
     figures_save(
@@ -240,6 +247,7 @@ def test_it_refuses_to_overwrite_what_changed_since_the_preview(client, bureau):
             )
         ],
         actor=bureau,
+        reason="温县更正",
     )
     before = state()
     response = client.post(CONFIRM, {"token": token})

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from installs import charts, selectors
+from installs import selectors
 from installs.models import Measure, Profile, Region, Week
 from tests.factories import (
     load_seed,
@@ -26,8 +26,7 @@ CHARTS = "/weeks/2022-11-21/charts/"
 REGION = "/regions/qinyang/"
 PACE = "/weeks/2022-11-21/pace/"
 TARGETS = "/targets/"
-COMPACT = "/weeks/2022-11-21/charts/compact.json"
-READ_PAGES = [CHARTS, REGION, PACE, COMPACT, "/charts/", "/pace/"]
+READ_PAGES = [CHARTS, REGION, PACE, "/charts/", "/pace/"]
 
 
 @pytest.fixture
@@ -61,7 +60,7 @@ class TestRoles:
         assert client_for(client, None).get(url).status_code == 403
 
     @pytest.mark.parametrize("role", ["district", "bureau", "leader"])
-    @pytest.mark.parametrize("url", [CHARTS, REGION, PACE, COMPACT])
+    @pytest.mark.parametrize("url", [CHARTS, REGION, PACE])
     def test_it_shows_the_pages_to_every_role(self, client, url, role):
         assert client_for(client, role).get(url).status_code == 200
 
@@ -138,28 +137,73 @@ class TestChartsPage:
         assert "本周环比新增安装数" in html
 
 
+def rate_bars_of(html: str, slug: str) -> list[tuple[str, str]]:
+    """(region, rate) of one measure's small bars on the ranking page, top to bottom."""
+    import re
+
+    block = html[html.index(f'<figure class="rate-bars-measure" data-measure="{slug}">') :]
+    block = block[: block.index("</figure>")]
+    return re.findall(
+        r'<span class="rate-bar-name">(.*?)</span>.*?<span class="rate-bar-value">(.*?)</span>',
+        block,
+    )
+
+
 @pytest.mark.usefixtures("seed")
-class TestCompactCharts:
-    def test_it_gives_a_compact_rate_chart_per_measure(self, client):
-        payload = client_for(client, "leader").get(COMPACT).json()
-        assert [chart["id"] for chart in payload["charts"]] == [
-            f"compact-rate-{slug}" for slug in MEASURES
-        ]
-        progress = selectors.week_progress(Week.objects.get(date="2022-11-21"))
-        for chart, measure in zip(payload["charts"], progress.measures, strict=True):
-            bars = charts.week_rate_bars(progress, measure, compact=True)
-            assert chart["figure"]["data"][0]["y"] == list(bars.data[0].y)
-            assert chart["figure"]["data"][0]["x"] == list(bars.data[0].x)
-            assert chart["height"] == bars.layout.height
+class TestRankingPageBars:
+    def test_it_draws_each_measures_rates_on_the_server_best_first(self, client):
+        html = client_for(client, "leader").get("/weeks/2022-11-21/").content.decode()
+        bars = rate_bars_of(html, "valve_pipe")
+        # The seed's 自闭阀·管道气 rates (the newspaper's table), best first.
+        assert bars[:3] == [("修武县", "72.0%"), ("中站区", "70.6%"), ("武陟县", "54.1%")]
+        assert bars[-1] == ("山阳区", "7.6%")
+        assert len(bars) == 11
+        # Equal rates keep the official order: 博爱县 and 示范区 are both 100.0%.
+        assert rate_bars_of(html, "hose_pipe")[:2] == [("博爱县", "100.0%"), ("示范区", "100.0%")]
+        assert "全市 33.2%" in html and "目标 100.0%" in html
+        # The bar's length is its share of the track: 72.0% of 100%.
+        assert 'width="72.04%"' in html
 
-    def test_it_sends_the_chinese_locale_without_the_cloud_button(self, client):
-        config = client_for(client, "leader").get(COMPACT).json()["config"]
-        assert config["locale"] == "zh-CN"
-        assert config["showSendToCloud"] is False
+    def test_it_loads_no_plotly_on_the_ranking_page(self, client):
+        html = client_for(client, "leader").get("/weeks/2022-11-21/").content.decode()
+        assert "plotly" not in html
+        assert "<script" not in html
 
-    def test_it_refuses_an_unknown_week(self, client):
-        url = "/weeks/2022-11-22/charts/compact.json"
-        assert client_for(client, "leader").get(url).status_code == 404
+    def test_it_says_no_data_for_a_week_without_figures(self, client):
+        make_week("2022-11-28")
+        html = client_for(client, "bureau").get("/weeks/2022-11-28/").content.decode()
+        assert html.count('<p class="empty-state">暂无数据</p>') == 3
+
+
+@pytest.mark.usefixtures("seed")
+class TestChartNumbers:
+    def test_it_puts_each_charts_numbers_in_a_collapsed_table_under_it(self, client):
+        html = client_for(client, "leader").get(CHARTS).content.decode()
+        assert html.count('<details class="chart-numbers">') == 5  # 3 rate charts, new, trend
+        rate = html[html.index('data-measure="valve_pipe"') :]
+        rate = rate[: rate.index("</details>")]
+        assert '<th scope="row">修武县</th><td>72.0%</td><td>23356</td><td>32422</td>' in rate
+        assert '<th scope="row">合计</th><td>33.2%</td><td>239538</td><td>721470</td>' in rate
+        new = html[html.index('id="new-title"') :]
+        new = new[: new.index("</details>")]
+        # 解放区 added 230, 240 and 0 this week (the newspaper's 环比新增).
+        assert '<th scope="row">解放区</th><td>230</td><td>240</td><td>0</td>' in new
+        trend = html[html.index('id="trend-title"') :]
+        trend = trend[: trend.index("</details>")]
+        assert '<th scope="row">2022年11月21日</th><td>33.9%</td>' in trend
+
+    def test_it_says_no_data_instead_of_empty_axes_for_a_new_week(self, client):
+        make_week("2022-11-28")
+        html = client_for(client, "bureau").get("/weeks/2022-11-28/charts/").content.decode()
+        assert "暂无数据" in html
+        assert 'id="rate-valve_pipe"' not in html and 'id="new-installs"' not in html
+        # The trend still has the earlier weeks to draw, and its table.
+        assert 'id="rate-trend"' in html
+        assert html.count('<details class="chart-numbers">') == 1
+
+    def test_it_tells_a_browser_without_javascript_where_the_numbers_are(self, client):
+        html = client_for(client, "leader").get(CHARTS).content.decode()
+        assert "<noscript>" in html and "数据表" in html
 
 
 def target_post(**changes) -> dict:
@@ -213,7 +257,7 @@ class TestTargets:
 
     @pytest.mark.parametrize(
         ("value", "message"),
-        [("", "请填写截止日期。"), ("2022-13-45", "截止日期必须是日期，例如 2022-12-31。")],
+        [("", "请填写完成期限。"), ("2022-13-45", "完成期限必须是日期，例如 2022-12-31。")],
     )
     def test_it_refuses_a_missing_or_impossible_date(self, client, value, message):
         response = client_for(client, "bureau").post(
@@ -256,7 +300,7 @@ class TestPacePage:
         assert qinyang["new"] == 0
         assert qinyang["weeks_left"] is None
         assert qinyang["stalled"] and qinyang["missed"]
-        assert "按当前进度无法完成" in response.content.decode()
+        assert "按当前进度（无新增）无法按期完成" in response.content.decode()
 
     def test_it_projects_a_date_at_the_pace_of_the_week(self, client):
         response = client_for(client, "leader").get(PACE)
@@ -282,7 +326,7 @@ class TestPacePage:
         Measure.objects.filter(slug="valve_pipe").update(target_date=datetime.date(2022, 11, 1))
         response = client_for(client, "leader").get(PACE)
         assert response.context["sections"][0]["deadline_past"] is True
-        assert "已过截止日期，未达目标" in response.content.decode()
+        assert "已过完成期限，未达目标" in response.content.decode()
 
     def test_it_offers_the_targets_form_to_bureau_staff_only(self, client):
         assert "/targets/" in client_for(client, "bureau").get(PACE).content.decode()

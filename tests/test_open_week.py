@@ -43,14 +43,14 @@ def test_it_refuses_a_bad_date():
 
 def test_it_refuses_a_week_that_exists():
     make_week("2022-11-28")
-    with pytest.raises(CommandError, match="2022-11-28"):
+    with pytest.raises(CommandError, match="2022年11月28日"):
         open_week("2022-11-28")
     assert Week.objects.count() == 1
 
 
 def test_it_refuses_another_weekday_without_the_flag():
     make_week("2022-11-21")
-    with pytest.raises(CommandError, match="2022-11-21"):
+    with pytest.raises(CommandError, match="2022年11月21日"):
         open_week("2022-11-29")
     assert Week.objects.count() == 1
 

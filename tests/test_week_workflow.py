@@ -110,6 +110,22 @@ def test_it_reads_the_state_under_the_lock_not_from_the_caller(bureau):
     assert week.history.count() == 2  # created, locked: the second lock left nothing
 
 
+def test_it_refuses_a_date_before_2000(bureau):
+    with pytest.raises(WeekWorkflowError) as error:
+        week_open(date=datetime.date(1999, 12, 27), actor=bureau)
+    assert error.value.code == "too_early"
+    assert not Week.objects.exists()
+
+
+def test_it_refuses_a_reason_with_a_control_character_in_the_service(bureau):
+    week = make_week(MONDAY, state=Week.State.LOCKED)
+    with pytest.raises(WeekWorkflowError) as error:
+        week_unlock(week=week, actor=bureau, reason="更正\x00")
+    assert error.value.code == "reason_invalid"
+    week.refresh_from_db()
+    assert (week.state, week.history.count()) == (Week.State.LOCKED, 1)  # the creation only
+
+
 def test_it_needs_a_reason_to_unlock(bureau):
     week = make_week(MONDAY, state=Week.State.LOCKED)
     with pytest.raises(WeekWorkflowError) as error:

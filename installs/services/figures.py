@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from installs import checks
+from installs import checks, validators
 from installs.models import Measure, Profile, Region, Snapshot, Week
 from installs.permissions import user_role
 
@@ -41,6 +41,11 @@ FIELD_NAMES = {"households": _("households"), "installed": _("installed"), "": _
 MESSAGES = {
     checks.REQUIRED: _("%(measure)s: %(field)s is required"),
     checks.NOT_WHOLE: _("%(measure)s: %(field)s must be a whole number"),
+    checks.NOT_DIGITS: _("%(measure)s: %(field)s must be written with the digits 0-9"),
+    checks.GROUPING: _(
+        "%(measure)s: %(field)s: thousands separators go between groups of three digits "
+        "(1,234), nowhere else"
+    ),
     checks.NEGATIVE: _("%(measure)s: %(field)s cannot be negative"),
     checks.TOO_LARGE: _("%(measure)s: %(field)s cannot be larger than %(max)s"),
     checks.INSTALLED_ABOVE_HOUSEHOLDS: _(
@@ -58,8 +63,16 @@ MESSAGES = {
         "%(measure)s: %(new)s new installs this week is more than %(factor)s times "
         "the largest weekly new installs of the last 4 weeks (%(recent_max)s); please confirm"
     ),
+    # The same check when the last 4 weeks had no new installs at all: "3 times 0" says nothing.
+    "pace_outlier_after_none": _(
+        "%(measure)s: %(new)s new installs this week, while the last 4 weeks had none; "
+        "please confirm"
+    ),
     checks.REASON_REQUIRED: _("%(measure)s: a lower installed count than last week needs a reason"),
     "week_closed": _("This week is no longer open for entry; the figures were not saved"),
+    "reason_needed": _(
+        "This week is %(state)s: a change needs a reason, for the audit trail. Nothing was saved."
+    ),
     "invalid": _("%(measure)s: %(field)s: %(error)s"),
 }
 
@@ -115,7 +128,22 @@ class WeekNotOpen(PermissionDenied):
         self.week = week
 
 
+class ReasonRefused(Exception):
+    """
+    Nothing was saved because of the reason: missing where the week needs one
+    (``code`` "required": a change to a week that is not open), or text that
+    cannot be stored (``code`` "invalid": a control character).
+    """
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
 def problem_message(code: str, measure: Measure, field: str, params: dict) -> str:
+    if code == checks.PACE_OUTLIER and params.get("recent_max") == 0:
+        code = "pace_outlier_after_none"
     return str(MESSAGES[code]) % {
         "measure": str(measure),
         "field": FIELD_NAMES.get(field, field),
@@ -124,13 +152,20 @@ def problem_message(code: str, measure: Measure, field: str, params: dict) -> st
     }
 
 
-def history_reason(source: str, reason: str) -> str:
-    """The audit trail's reason, e.g. "填报: 上周漏报" or "导入: 进度表.xlsx"."""
+def history_reason(source: str, reason: str, detail: str = "") -> str:
+    """
+    The audit trail's reason, e.g. "填报: 上周漏报", "导入: 进度表.xlsx" or
+    "导入: 进度表.xlsx: 补录旧表" (``detail`` names what the source read, e.g. the file).
+    """
     # The audit trail is stored once for everyone: in the site's language, not the user's.
     with translation.override(settings.LANGUAGE_CODE):
         label = str(SOURCE_LABELS[source])
-    reason = " ".join(reason.split())
-    text = f"{label}: {reason}" if reason else label
+    # The detail is not typed by the user (an upload's file name): drop what cannot be stored.
+    detail = "".join(
+        char for char in detail if validators.forbidden_character(char) is None or char.isspace()
+    )
+    parts = [label, " ".join(detail.split()), " ".join(reason.split())]
+    text = ": ".join(part for part in parts if part)
     return text[:100]  # simple-history's history_change_reason is a 100-character field
 
 
@@ -188,6 +223,20 @@ def _check_week_open(actor, week: Week) -> None:
         raise WeekNotOpen(week)
 
 
+def _check_reason_for_week(week: Week, *, changed: bool, reason: str) -> None:
+    """
+    A change to a week that is no longer open (bureau staff correcting a locked
+    or published week) needs a typed reason: districts or leadership may have
+    read the figures already, and the audit trail must say why they moved.
+    Read from the locked row, like the open-week check.
+    """
+    if changed and week.state != Week.State.OPEN and not reason.strip():
+        raise ReasonRefused(
+            str(MESSAGES["reason_needed"]) % {"state": week.get_state_display()},
+            code="required",
+        )
+
+
 def figures_save(
     *,
     week: Week,
@@ -195,17 +244,24 @@ def figures_save(
     actor,
     reason: str = "",
     source: str = "form",
+    source_detail: str = "",
     confirmed: bool = False,
 ) -> list[Snapshot]:
     """
     Save the figures of one week, all or nothing.
 
+    ``reason`` is what the user typed; ``source_detail`` what the source read
+    (an import's file name): both go into the audit trail, but only a typed
+    reason counts where one is needed.
+
     Raises PermissionDenied (leadership, no role, a district user's other
     region; WeekNotOpen for a district user once the week is locked),
-    FiguresConflict (a figure changed since the version the editor saw) or
-    FiguresRejected (every problem of every figure at once). Figures equal to
-    what is stored are not saved again (no empty history rows). Returns the
-    snapshots written (created or changed), in input order.
+    FiguresConflict (a figure changed since the version the editor saw),
+    ReasonRefused (a change to a week that is not open, without a reason; a
+    reason with a control character) or FiguresRejected (every problem of
+    every figure at once). Figures equal to what is stored are not saved again
+    (no empty history rows) and need no reason. Returns the snapshots written
+    (created or changed), in input order.
     """
     if source not in SOURCE_LABELS:
         raise ValueError(f"unknown source {source!r}")
@@ -214,6 +270,10 @@ def figures_save(
         raise ValueError("a (region, measure) appears twice in one save")
     # Refuse before taking any lock.
     _check_actor(actor, figures)
+    # Again here, not only in the forms: commands and every other caller pass through.
+    invalid = validators.text_error(reason)
+    if invalid:
+        raise ReasonRefused(invalid, code="invalid")
 
     with transaction.atomic():
         # Every writer locks the week row first: saves of one week queue up here,
@@ -248,6 +308,7 @@ def figures_save(
             changed.append((figure, current))
         if conflicts:
             raise FiguresConflict(conflicts)
+        _check_reason_for_week(week, changed=bool(changed), reason=reason)
 
         earlier = earlier_figures(
             week=week, pairs=[(f.region.pk, f.measure.pk) for f, _ in changed]
@@ -268,12 +329,16 @@ def figures_save(
                     message=problem_message(p.code, figure.measure, p.field, p.params),
                     blocking=p.blocking,
                 )
-                for p in checks.unresolved(found, confirmed=confirmed, reason=reason)
+                # A lower installed count is explained by a typed reason, or by what
+                # the source read (an import: the official table says so).
+                for p in checks.unresolved(
+                    found, confirmed=confirmed, reason=reason or source_detail
+                )
             ]
         if problems:
             raise FiguresRejected(problems)
 
-        change_reason = history_reason(source, reason)
+        change_reason = history_reason(source, reason, source_detail)
         saved = []
         for figure, current in changed:
             snapshot = current or Snapshot(

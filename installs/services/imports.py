@@ -2,8 +2,8 @@
 Importing a week's table read from a workbook (installs.xlsx_reader): the preview
 and the save.
 
-Both go through ``figures_save`` (source "import", the file's name as the
-reason), so an import is checked, locked, all or nothing and audited exactly
+Both go through ``figures_save`` (source "import", the file's name and the
+user's reason in the audit trail), so an import is checked, locked, all or nothing and audited exactly
 like typed figures. The preview runs the very same save inside a transaction
 that is then rolled back: what it shows (the resulting table, its new installs
 and ranks, the service's warnings) is what the save will do, not a second
@@ -11,8 +11,12 @@ implementation of it.
 
 Bureau staff may import into any week, whatever its state: the import is how
 old tables are brought in (those weeks are published long ago), and the bureau's
-corrections of a locked or published week are allowed and audited anyway. A
-week that does not exist is opened (state "open") in the same transaction.
+corrections of a locked or published week are allowed and audited anyway. Like
+any change to a week that is not open, such an import needs a reason typed by
+the user (the file's name is not one: figures_save refuses it otherwise). A
+week that does not exist is opened (state "open") in the same transaction,
+through week_open and its rules (the date's range; the usual weekday unless
+``allow_other_weekday``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from installs import xlsx_reader
@@ -31,6 +36,7 @@ from installs.services.figures import (
     FigureInput,
     FigureProblem,
     FiguresRejected,
+    ReasonRefused,
     figures_save,
     history_reason,
 )
@@ -62,6 +68,8 @@ class ImportPreview:
     parsed: ParsedTable
     week_date: datetime.date | None
     week: Week | None  # None: the import opens the week
+    reason: str = ""  # typed by the user; needed when the week is not open
+    allow_other_weekday: bool = False
     changes: list[FigureChange] = field(default_factory=list)
     errors: list[CellMessage] = field(default_factory=list)
     warnings: list[CellMessage] = field(default_factory=list)
@@ -79,6 +87,8 @@ class ImportPreview:
         return {
             "week": self.week_date.isoformat() if self.week_date else None,
             "file_name": self.parsed.file_name,
+            "reason": self.reason,
+            "allow_other_weekday": self.allow_other_weekday,
             "figures": [
                 [c.region.pk, c.measure.pk, c.new[0], c.new[1], c.version] for c in self.changes
             ],
@@ -107,7 +117,7 @@ def import_week_date(
                 CellMessage(
                     "",
                     _("The file is dated %(file)s; it is imported as the week of %(week)s.")
-                    % {"file": parsed.date.isoformat(), "week": week.isoformat()},
+                    % {"file": formats.date_format(parsed.date), "week": formats.date_format(week)},
                 )
             )
         return week, [], warnings
@@ -128,7 +138,14 @@ def import_week_date(
     return parsed.date, [], []
 
 
-def import_preview(*, parsed: ParsedTable, week: datetime.date | None, actor) -> ImportPreview:
+def import_preview(
+    *,
+    parsed: ParsedTable,
+    week: datetime.date | None,
+    actor,
+    reason: str = "",
+    allow_other_weekday: bool = False,
+) -> ImportPreview:
     """
     What importing ``parsed`` into the week ``week`` (else the file's date) would
     change and give. Writes nothing: the save is tried and rolled back.
@@ -138,6 +155,8 @@ def import_preview(*, parsed: ParsedTable, week: datetime.date | None, actor) ->
         parsed=parsed,
         week_date=week_date,
         week=Week.objects.filter(date=week_date).first() if week_date else None,
+        reason=reason,
+        allow_other_weekday=allow_other_weekday,
         errors=[*parsed.errors, *date_errors],
         warnings=[*parsed.warnings, *date_warnings],
     )
@@ -162,7 +181,10 @@ def import_preview(*, parsed: ParsedTable, week: datetime.date | None, actor) ->
             CellMessage(
                 "",
                 _("The week of %(date)s is %(state)s: the import changes it all the same.")
-                % {"date": week_date.isoformat(), "state": preview.week.get_state_display()},
+                % {
+                    "date": formats.date_format(week_date),
+                    "state": preview.week.get_state_display(),
+                },
             )
         )
     if not preview.can_save:
@@ -176,6 +198,8 @@ def import_preview(*, parsed: ParsedTable, week: datetime.date | None, actor) ->
                     figures=figures,
                     actor=actor,
                     file_name=parsed.file_name,
+                    reason=reason,
+                    allow_other_weekday=allow_other_weekday,
                     confirmed=confirmed,
                 )
                 preview.progress = week_progress(result.week)
@@ -202,11 +226,13 @@ def table_import(
     figures: list[FigureInput],
     actor,
     file_name: str,
+    reason: str = "",
+    allow_other_weekday: bool = False,
 ) -> ImportResult:
     """
     Save an import, all or nothing: open the week if it does not exist, then
-    ``figures_save`` (source "import", the file name as the reason, warnings
-    confirmed). FiguresConflict when a figure changed since its version was read
+    ``figures_save`` (source "import", the file name and ``reason`` in the
+    audit trail, warnings confirmed). A week that is not open needs ``reason``. FiguresConflict when a figure changed since its version was read
     (pass ANY_VERSION to import without that check); ImportRefused otherwise.
     """
     try:
@@ -215,6 +241,8 @@ def table_import(
             figures=figures,
             actor=actor,
             file_name=file_name,
+            reason=reason,
+            allow_other_weekday=allow_other_weekday,
             confirmed=True,
         )
     except _Refused as refused:
@@ -254,7 +282,14 @@ def _cell_messages(refused: _Refused, parsed: ParsedTable | None, *, blocking: b
 
 
 def _save(
-    *, week_date: datetime.date, figures: list[FigureInput], actor, file_name: str, confirmed: bool
+    *,
+    week_date: datetime.date,
+    figures: list[FigureInput],
+    actor,
+    file_name: str,
+    reason: str,
+    allow_other_weekday: bool,
+    confirmed: bool,
 ) -> ImportResult:
     with transaction.atomic():
         week = Week.objects.filter(date=week_date).first()
@@ -264,8 +299,8 @@ def _save(
                 week = week_open(
                     date=week_date,
                     actor=actor,
-                    reason=history_reason("import", file_name)[:REASON_MAX_LENGTH],
-                    allow_other_weekday=True,
+                    reason=history_reason("import", reason, file_name)[:REASON_MAX_LENGTH],
+                    allow_other_weekday=allow_other_weekday,
                 )
             except WeekWorkflowError as error:
                 raise _Refused(message=error.message) from None
@@ -274,10 +309,13 @@ def _save(
                 week=week,
                 figures=figures,
                 actor=actor,
-                reason=file_name,
+                reason=reason,
                 source="import",
+                source_detail=file_name,
                 confirmed=confirmed,
             )
+        except ReasonRefused as refused:
+            raise _Refused(message=refused.message) from None
         except FiguresRejected as rejected:
             raise _Refused(problems=rejected.problems) from None
         return ImportResult(week=week, created=created, saved=saved)

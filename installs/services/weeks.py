@@ -18,15 +18,18 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from installs import validators
 from installs.models import Week
 from installs.permissions import Role, user_role
 
-# A week is opened at most this many days ahead: a mistyped year is refused.
+# A week is opened at most this many days ahead, and not before EARLIEST_DATE:
+# a mistyped year (2202, 1022) is refused, whoever opens the week (form, command, import).
 MAX_DAYS_AHEAD = 14
+EARLIEST_DATE = datetime.date(2000, 1, 1)
 
 # The history table keeps reasons in a CharField(max_length=100).
 REASON_MAX_LENGTH = 100
@@ -53,17 +56,23 @@ def week_open(
     """
     Open a new week for entry, named by its report date.
 
-    Refused: a date that exists already, a date more than MAX_DAYS_AHEAD days
-    ahead, and (unless ``allow_other_weekday``) a date on another weekday than
+    Refused: a date that exists already, a date before EARLIEST_DATE or more
+    than MAX_DAYS_AHEAD days ahead, and (unless ``allow_other_weekday``) a date on another weekday than
     the latest week's, because the bureau reports on a fixed weekday and a
     different one is most often a slip; a holiday shift is allowed explicitly.
     """
     _check_actor(actor)
     reason = _clean_reason(reason)
+    if date < EARLIEST_DATE:
+        raise WeekWorkflowError(
+            _("%(date)s is before %(earliest)s: check the year.")
+            % {"date": date.isoformat(), "earliest": EARLIEST_DATE.isoformat()},
+            code="too_early",
+        )
     if date > timezone.localdate() + datetime.timedelta(days=MAX_DAYS_AHEAD):
         raise WeekWorkflowError(
             _("%(date)s is more than %(days)d days ahead: check the year and the month.")
-            % {"date": date.isoformat(), "days": MAX_DAYS_AHEAD},
+            % {"date": formats.date_format(date), "days": MAX_DAYS_AHEAD},
             code="too_far_ahead",
         )
     with transaction.atomic():
@@ -81,10 +90,10 @@ def week_open(
                     "%(usual)s (latest %(latest)s). Confirm the other weekday if it is meant."
                 )
                 % {
-                    "date": date.isoformat(),
+                    "date": formats.date_format(date),
                     "weekday": weekday_name(date),
                     "usual": weekday_name(latest.date),
-                    "latest": latest.date.isoformat(),
+                    "latest": formats.date_format(latest.date),
                 },
                 code="other_weekday",
             )
@@ -183,7 +192,7 @@ def _transition(
             raise WeekWorkflowError(
                 _("The week of %(date)s is %(state)s now; this step needs it %(needed)s.")
                 % {
-                    "date": locked.date.isoformat(),
+                    "date": formats.date_format(locked.date),
                     "state": locked.get_state_display(),
                     "needed": State(source).label,
                 },
@@ -204,6 +213,10 @@ def _check_actor(actor) -> None:
 
 
 def _clean_reason(reason: str) -> str:
+    # Again here, not only in the forms: the command line and imports pass through.
+    invalid = validators.text_error(reason or "")
+    if invalid:
+        raise WeekWorkflowError(_("Reason: %(error)s") % {"error": invalid}, code="reason_invalid")
     reason = " ".join((reason or "").split())
     if len(reason) > REASON_MAX_LENGTH:
         raise WeekWorkflowError(
@@ -221,5 +234,6 @@ def _set_history(week: Week, actor, reason: str) -> None:
 
 def _exists(date: datetime.date) -> WeekWorkflowError:
     return WeekWorkflowError(
-        _("The week of %(date)s exists already.") % {"date": date.isoformat()}, code="exists"
+        _("The week of %(date)s exists already.") % {"date": formats.date_format(date)},
+        code="exists",
     )

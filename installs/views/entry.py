@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from installs import checks, rules, selectors
@@ -23,6 +24,7 @@ from installs.services.figures import (
     FigureProblem,
     FiguresConflict,
     FiguresRejected,
+    ReasonRefused,
     WeekNotOpen,
     earlier_figures,
     figures_save,
@@ -157,20 +159,61 @@ def entry_region(request: HttpRequest, date: datetime.date, slug: str) -> HttpRe
             request, _("This week is no longer open for entry; the figures were not saved")
         )
         return _render(request, week, region, form, stored, previous, read_only=True, status=403)
+    except ReasonRefused as refused:
+        form.add_error("reason", refused.message)
+        return _render(request, week, region, form, stored, previous)
     except FiguresRejected as rejected:
         warnings = _place_problems(form, rejected.problems)
         return _render(request, week, region, form, stored, previous, warnings=warnings)
     except FiguresConflict as conflict:
         return _render_conflict(request, week, region, form, measures, previous, conflict)
+    if not saved:
+        messages.info(request, _("Nothing changed: the figures were already saved."))
+    if user_role(request.user) == Role.DISTRICT:
+        # A district lands on what it reported, not on the 16-column table.
+        return redirect("installs:entry_saved", date=week.date, slug=region.slug)
     if saved:
         messages.success(
             request,
             _("Saved %(count)d figure(s) of %(region)s for the week of %(date)s.")
-            % {"count": len(saved), "region": region.name, "date": week.date.isoformat()},
+            % {"count": len(saved), "region": region.name, "date": formats.date_format(week.date)},
         )
-    else:
-        messages.info(request, _("Nothing changed: the figures were already saved."))
     return redirect("installs:week_detail", date=week.date)
+
+
+@role_required(Role.DISTRICT, Role.BUREAU)
+def entry_saved(request: HttpRequest, date: datetime.date, slug: str) -> HttpResponse:
+    """After saving: the region's figures of the week as stored, with rate and rank (已填报 ✓)."""
+    week = _get_week_or_404(date)
+    region = get_object_or_404(Region, slug=slug)
+    get_region_for_edit_or_403(request.user, region)
+    progress = selectors.week_progress(week)
+    rows = []
+    for measure in progress.measures:
+        record = progress.records.get((region.pk, measure.pk))
+        rate = (
+            None if record is None else rules.rate_text(record["installed"], record["households"])
+        )
+        # Ranked among the regions that have reported this measure so far.
+        ranked = sum(
+            1
+            for (_region, measure_id), other in progress.records.items()
+            if measure_id == measure.pk and other["rank"] is not None
+        )
+        rows.append({"measure": measure, "record": record, "rate": rate, "ranked": ranked})
+    if not any(row["record"] for row in rows):
+        return redirect("installs:entry_region", date=week.date, slug=region.slug)
+    return render(
+        request,
+        "installs/entry_saved.html",
+        {
+            "week": week,
+            "region": region,
+            "rows": rows,
+            "complete": all(row["record"] for row in rows),
+            "everyone_reported": progress.reported_count == progress.region_count,
+        },
+    )
 
 
 def _initial(measures, stored, previous) -> dict:
@@ -288,6 +331,8 @@ def _render(
             "last_saved": last_saved,
             "last_saved_by": _who(last_saved.updated_by) if last_saved else "",
             "is_bureau": user_role(request.user) == Role.BUREAU,
+            # A bureau correction of a locked or published week needs a reason (figures_save).
+            "reason_needed": not read_only and week.state != Week.State.OPEN,
         },
         status=status,
     )

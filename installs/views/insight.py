@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from installs import charts, layout, pace, rules, selectors
+from installs import chart_tables, charts, layout, pace, rules, selectors
 from installs.models import Measure, Region, Week
 from installs.permissions import Role, any_role_required, role_required, user_role
 from installs.services.targets import TargetInput, targets_save
@@ -51,10 +51,19 @@ def week_charts(request: HttpRequest, date: datetime.date) -> HttpResponse:
     progress = selectors.week_progress(week)
     measure = _chosen_measure(request, progress.measures)
     history = selectors.progress_history(until=week)
-    rate_charts = [
-        (m, charts.figure_html(charts.week_rate_bars(progress, m), div_id=f"rate-{m.slug}"))
-        for m in progress.measures
-    ]
+    # Each chart with its numbers as a table; a chart without numbers is not drawn (暂无数据).
+    rate_charts = []
+    for m in progress.measures:
+        regions, city = charts.week_rate_frame(progress, m)
+        numbers = chart_tables.rate_table(regions=regions, city=city, target_rate=m.target_rate)
+        chart = (
+            charts.figure_html(charts.week_rate_bars(progress, m), div_id=f"rate-{m.slug}")
+            if numbers.rows
+            else None
+        )
+        rate_charts.append({"measure": m, "chart": chart, "numbers": numbers})
+    new_numbers = chart_tables.new_installs_table(progress)
+    trend_numbers = None if measure is None else chart_tables.trend_table(history, measure)
     return render(
         request,
         "installs/charts.html",
@@ -65,27 +74,19 @@ def week_charts(request: HttpRequest, date: datetime.date) -> HttpResponse:
             "rate_charts": rate_charts,
             "new_chart": charts.figure_html(
                 charts.week_new_installs_bars(progress), div_id="new-installs"
-            ),
+            )
+            if new_numbers.rows
+            else None,
+            "new_numbers": new_numbers,
             "measure": measure,
-            "trend_chart": None
-            if measure is None
-            else charts.figure_html(
+            "trend_chart": charts.figure_html(
                 charts.history_rate_trend(history, measure), div_id="rate-trend"
-            ),
+            )
+            if trend_numbers is not None and trend_numbers.rows
+            else None,
+            "trend_numbers": trend_numbers,
         },
     )
-
-
-@any_role_required
-def week_charts_compact(request: HttpRequest, date: datetime.date) -> HttpResponse:
-    """The ranking page's compact charts (one rate chart per measure), as JSON it draws itself."""
-    week = _get_week_or_404(date)
-    progress = selectors.week_progress(week)
-    figures = [
-        (f"compact-rate-{m.slug}", charts.week_rate_bars(progress, m, compact=True))
-        for m in progress.measures
-    ]
-    return HttpResponse(charts.figures_json(figures), content_type="application/json")
 
 
 def _chosen_measure(request: HttpRequest, measures: list[Measure]) -> Measure | None:

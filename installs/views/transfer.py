@@ -21,11 +21,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from installs import history, layout, sheets, tables, xlsx_reader
+from installs.forms import REASON_MAX_LENGTH, OneLineTextField
 from installs.models import Region
 from installs.permissions import Role, any_role_required, role_required
 from installs.services.figures import FiguresConflict
@@ -56,6 +58,23 @@ class UploadForm(forms.Form):
         help_text=gettext_lazy(
             "Leave empty to take the date line above the table, e.g. (2022.11.28)."
         ),
+    )
+
+    reason = OneLineTextField(
+        label=gettext_lazy("Reason"),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        help_text=gettext_lazy(
+            "Needed when the week is locked or published: the change history keeps it "
+            "beside the file's name."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    allow_other_weekday = forms.BooleanField(
+        label=gettext_lazy(
+            "If the import opens a new week: open it even if it is not the usual weekday"
+        ),
+        required=False,
     )
 
     def clean_file(self):
@@ -98,7 +117,13 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     except xlsx_reader.UploadRejected as rejected:
         form.add_error("file", rejected.message)
         return render(request, "installs/import_upload.html", {"form": form})
-    preview = import_preview(parsed=parsed, week=form.cleaned_data["week"], actor=request.user)
+    preview = import_preview(
+        parsed=parsed,
+        week=form.cleaned_data["week"],
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+        allow_other_weekday=form.cleaned_data["allow_other_weekday"],
+    )
     token = ""
     if preview.can_save:
         token = secrets.token_urlsafe(16)
@@ -145,7 +170,12 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("installs:import_upload")
     try:
         result = table_import(
-            week_date=week_date, figures=figures, actor=request.user, file_name=file_name
+            week_date=week_date,
+            figures=figures,
+            actor=request.user,
+            file_name=file_name,
+            reason=str(payload.get("reason", "")),
+            allow_other_weekday=payload.get("allow_other_weekday") is True,
         )
     except FiguresConflict as conflict:
         _forget(request, token)
@@ -171,7 +201,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         _("Imported %(file)s into the week of %(date)s: %(count)s figures changed.")
-        % {"file": file_name, "date": week_date.isoformat(), "count": len(result.saved)},
+        % {"file": file_name, "date": formats.date_format(week_date), "count": len(result.saved)},
     )
     return redirect("installs:week_detail", date=result.week.date)
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
-from installs import layout, pace, revision, selectors, tables
-from installs.models import Week
+from installs import charts, layout, pace, rate_bars, revision, selectors, tables
+from installs.models import Measure, Week
 from installs.permissions import Role, any_role_required, user_role
 
 
@@ -53,8 +53,23 @@ def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
             "note": layout.NOTE,
             # The ordering the table accepted (unknown columns dropped), kept on the week links.
             "sort": str(table.order_by or ""),
+            "rate_bars": _rate_bars(progress),
         },
     )
+
+
+def _rate_bars(progress: selectors.WeekProgress) -> list[tuple[Measure, rate_bars.RateBars]]:
+    """The small rate bars under the table, one per measure, drawn by the server."""
+    drawn = []
+    for measure in progress.measures:
+        regions, city = charts.week_rate_frame(progress, measure)
+        drawn.append(
+            (
+                measure,
+                rate_bars.rate_bars(regions=regions, city=city, target_rate=measure.target_rate),
+            )
+        )
+    return drawn
 
 
 def _ranking_data(week: Week) -> tuple:

@@ -20,15 +20,22 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from installs import audit, grid, reporting, selectors
+from installs import audit, grid, reporting, selectors, validators
+from installs.forms import OneLineTextField
 from installs.models import Region, Snapshot, Week
 from installs.permissions import Role, any_role_required, role_required, user_role
 from installs.services import weeks as week_services
-from installs.services.figures import FiguresConflict, FiguresRejected, figures_save
+from installs.services.figures import (
+    FiguresConflict,
+    FiguresRejected,
+    ReasonRefused,
+    figures_save,
+)
 
 AUDIT_PAGE_SIZE = 50
 
@@ -49,7 +56,7 @@ class WeekOpenForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
+    reason = OneLineTextField(
         label=gettext_lazy("Reason"),
         required=False,
         max_length=week_services.REASON_MAX_LENGTH,
@@ -134,10 +141,19 @@ def week_open(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("The week of %(date)s is open: districts can report now.")
-                % {"date": week.date.isoformat()},
+                % {"date": formats.date_format(week.date)},
             )
             return redirect("installs:week_status", date=week.date)
     return _render_manage(request, form)
+
+
+@role_required(Role.BUREAU, Role.LEADER)
+def status_latest(request: HttpRequest) -> HttpResponse:
+    """The menu's 填报情况: the newest week, the one being reported."""
+    week = selectors.latest_week()
+    if week is None:
+        return redirect("installs:home")  # it explains that there are no weeks yet
+    return redirect("installs:week_status", date=week.date)
 
 
 @role_required(Role.BUREAU, Role.LEADER)
@@ -178,13 +194,19 @@ def _steps_for(week: Week) -> list[dict]:
 def _step(request: HttpRequest, date: datetime.date, service, done: str) -> HttpResponse:
     week = _get_week_or_404(date)
     form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else request.POST.get("reason", "")
+    if not form.is_valid():
+        # Never the raw POST value: a NUL in it would reach the database (a 500 on PostgreSQL).
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, _("Reason: %(error)s") % {"error": error})
+        return redirect("installs:week_status", date=week.date)
+    reason = form.cleaned_data["reason"]
     try:
         week = service(week=week, actor=request.user, reason=reason)
     except week_services.WeekWorkflowError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, done % {"date": week.date.isoformat()})
+        messages.success(request, done % {"date": formats.date_format(week.date)})
     return redirect("installs:week_status", date=week.date)
 
 
@@ -247,15 +269,27 @@ def week_grid(request: HttpRequest, date: datetime.date) -> HttpResponse:
         return _render_grid(request, week, rows)
 
     grid.read_submission(rows, request.POST)
+    raw_reason = request.POST.get("reason", "")
     form = {
-        "reason": " ".join(request.POST.get("reason", "").split()),
+        "reason": " ".join(raw_reason.split()),
         "confirmed": request.POST.get("confirmed") == "on",
         "paste": request.POST.get("paste", ""),
     }
+    # Checked on what was typed, before the spaces are tidied (a tab or line break is a slip too).
+    reason_error = validators.text_error(raw_reason)
+    if reason_error:
+        form["reason"] = ""  # never echo a control character back into the page
+        form["reason_error"] = reason_error
+        return _render_grid(request, week, rows, form)
     if len(form["reason"]) > GRID_REASON_MAX_LENGTH:
         form["reason_error"] = _("The reason is too long: at most %(max)d characters.") % {
             "max": GRID_REASON_MAX_LENGTH
         }
+        return _render_grid(request, week, rows, form)
+    paste_error = validators.text_error(form["paste"], multiline=True)
+    if paste_error:
+        form["paste"] = ""
+        form["paste_errors"] = [grid.PasteError(0, paste_error)]
         return _render_grid(request, week, rows, form)
     if form["paste"].strip():
         # Without JavaScript (or when "fill in" was not pressed) the server reads the paste.
@@ -274,15 +308,6 @@ def week_grid(request: HttpRequest, date: datetime.date) -> HttpResponse:
     if not figures:
         messages.info(request, _("Nothing to save: no region was typed, pasted or ticked."))
         return _render_grid(request, week, rows, form)
-    if (
-        week.state != Week.State.OPEN
-        and not form["reason"]
-        and grid.changes_stored(rows, figures, week)
-    ):
-        form["reason_error"] = _(
-            "This week is %(state)s: a correction needs a reason, for the audit trail."
-        ) % {"state": week.get_state_display()}
-        return _render_grid(request, week, rows, form)
     try:
         saved = figures_save(
             week=week,
@@ -292,6 +317,9 @@ def week_grid(request: HttpRequest, date: datetime.date) -> HttpResponse:
             source="grid",
             confirmed=form["confirmed"],
         )
+    except ReasonRefused as refused:
+        form["reason_error"] = refused.message
+        return _render_grid(request, week, rows, form)
     except FiguresRejected as rejected:
         _place_grid_problems(rows, rejected.problems)
         return _render_grid(request, week, rows, form)
@@ -310,7 +338,11 @@ def week_grid(request: HttpRequest, date: datetime.date) -> HttpResponse:
         messages.success(
             request,
             _("Saved %(count)d figure(s) of %(regions)d region(s) for the week of %(date)s.")
-            % {"count": len(saved), "regions": len(regions), "date": week.date.isoformat()},
+            % {
+                "count": len(saved),
+                "regions": len(regions),
+                "date": formats.date_format(week.date),
+            },
         )
     else:
         messages.info(request, _("Nothing changed: the figures were already saved."))

@@ -3,13 +3,15 @@
 (function () {
   "use strict";
 
-  // A count as typed: full-width digits and thousands separators allowed, like the server.
+  // A count as typed, read as checks.parse_count reads it: full-width forms to
+  // ASCII, thousands separators only between groups of three, ASCII digits only.
   function parseCount(text) {
     var normal = String(text)
-      .replace(/[\uFF10-\uFF19]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); })
-      .replace(/[,\uFF0C\s]/g, "");
-    if (!/^\+?\d{1,9}$/.test(normal)) { return null; }
-    var value = parseInt(normal, 10);
+      .replace(/[\uFF01-\uFF5E]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); })
+      .replace(/\u3000/g, " ")
+      .trim();
+    if (!/^\+?(\d+|\d{1,3}(,\d{3})+|\d{1,3}( \d{3})+)$/.test(normal)) { return null; }
+    var value = parseInt(normal.replace(/[+, ]/g, ""), 10);
     return value <= 100000000 ? value : null;
   }
 

@@ -34,7 +34,14 @@
 
   function split(line) {
     var parts = line.indexOf("\t") >= 0 ? line.split("\t") : line.trim().split(/\s+/);
-    return parts.map(function (part) { return part.normalize("NFKC").trim().replace(/\s+/g, " "); });
+    // Full-width forms to ASCII, as checks.narrow; not NFKC, which would read ① and ² as 1 and 2.
+    return parts.map(function (part) {
+      return part
+        .replace(/[\uFF01-\uFF5E]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); })
+        .replace(/\u3000/g, " ")
+        .trim()
+        .replace(/\s+/g, " ");
+    });
   }
 
   function fit(values) {
@@ -69,7 +76,7 @@
       var first = cells[0];
       var slug = lookup.get(nameKey(first));
       if (slug === undefined) {
-        if (totals.has(nameKey(first)) || !/\d/.test(cells.join(""))) { return; }
+        if (totals.has(nameKey(first)) || !/\p{N}/u.test(cells.join(""))) { return; }
         var code = first ? "unknown" : "no_region";
         errors.push(format(config.messages[code], { line: number, name: first }));
         return;

@@ -84,22 +84,27 @@ def test_it_shows_the_pace_page(login, live_server):
     load_seed()
     page = login(make_user("lingdao", "leader"), "/weeks/2022-11-21/pace/")
     assert page.url.endswith("/weeks/2022-11-21/pace/")
-    assert "按当前进度无法完成" in page.inner_text("main")
+    assert "按当前进度（无新增）无法按期完成" in page.inner_text("main")
     assert page.locator(".pace-table").count() == 3
     save_screenshot(page, "charts-pace")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_draws_the_compact_charts_under_the_ranking_table(login, live_server):
+def test_it_draws_the_small_rate_bars_under_the_ranking_table(login, live_server):
     load_seed()
     page = login(make_user("lingdao", "leader"), "/weeks/2022-11-21/")
-    page.wait_for_selector(".compact-charts[data-charts-drawn='3']")
-    assert_every_chart_drawn(
-        page, ["compact-rate-valve_pipe", "compact-rate-hose_pipe", "compact-rate-hose_lpg"]
-    )
-    assert "全市 33.2%" in page.locator("#compact-rate-valve_pipe").inner_text()
+    figures = page.locator(".rate-bars-measure")
+    assert figures.count() == 3
+    valve = figures.first
+    assert "全市 33.2%" in valve.inner_text()
+    # 修武县's 72.0% bar is drawn to 72% of its track.
+    first = valve.locator("li").first
+    assert first.locator(".rate-bar-name").inner_text() == "修武县"
+    track = first.locator("svg.rate-bar").bounding_box()
+    fill = first.locator(".rate-bar-fill").bounding_box()
+    assert fill["width"] / track["width"] == pytest.approx(0.7204, abs=0.01)
     page.emulate_media(media="print")
-    assert not page.locator(".compact-charts").is_visible()  # the printed table stays one page
+    assert not page.locator(".rate-bars").is_visible()  # the printed table stays one page
     page.emulate_media(media="screen")
     save_screenshot(page, "charts-ranking-page")
 

@@ -79,8 +79,17 @@ def test_it_lets_a_district_fix_an_error_save_and_see_the_new_rank(
     assert lpg.locator("[data-new]").inner_text() == "229"
     assert lpg.locator("[data-rate]").inner_text() == "55.1%"
     page.click(".entry-save")
+    # A confirmation of what was reported, not the 16-column table.
+    page.wait_for_url(f"**/weeks/{DATE}/entry/qinyang/saved/")
+    assert page.locator("h1").inner_text() == "已填报 ✓"
+    saved = page.locator('.entry-saved-card[data-measure="hose_lpg"]')
+    assert "1000" in saved.inner_text() and "1815" in saved.inner_text()
+    assert saved.locator(".entry-saved-rate").inner_text() == "55.1%"
+    assert saved.locator(".entry-saved-rank").inner_text() == "第8名（共11个县(市、区)）"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    save_screenshot(page, "entry-phone-confirmation")
+    page.click("text=返回进度表")
     page.wait_for_url(f"**/weeks/{DATE}/")
-    assert "已保存" in page.locator(".message-success").inner_text()
     cells = qinyang_cells(page)
     assert cells.nth(LPG_INSTALLED).inner_text() == "1000"
     # 55.1% passes 温县's 52.2%: from 9th to 8th.
@@ -99,3 +108,33 @@ def test_it_refuses_a_leader_at_the_entry_form(week_with_last_weeks_figures, log
     save_screenshot(page, "entry-leader-refused")
     # Chromium reports the 403 itself as a console error; nothing else may be there.
     page.console_errors[:] = [e for e in page.console_errors if "403" not in e]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [{"width": 1400, "height": 900}, PHONE])
+def test_it_asks_the_bureau_for_a_reason_to_change_a_locked_week(
+    week_with_last_weeks_figures, login, live_server, viewport
+):
+    """The reproduction: bureau staff added 5 to 温县's 自闭阀 in a locked week, no reason: saved."""
+    week = week_with_last_weeks_figures
+    week.state = week.State.LOCKED
+    week.save()
+    page = login(make_user("shiju", "bureau"), f"/weeks/{DATE}/entry/wenxian/")
+    page.set_viewport_size(viewport)
+    installed = page.locator("#id_valve_pipe-installed")
+    installed.fill(str(int(installed.input_value()) + 5))
+    page.click(".entry-save")
+    page.wait_for_load_state()
+    error = page.locator(".entry-reason-needed .errorlist")
+    assert (
+        error.inner_text()
+        == "本周已处于“已锁定”状态：修改数据须填写原因，记入修改记录。数据未保存。"
+    )
+    save_screenshot(page, f"entry-bureau-locked-reason-{viewport['width']}")
+
+    page.fill("#id_reason", "区县电话更正")
+    page.click(".entry-save")
+    page.wait_for_url(f"**/weeks/{DATE}/")
+    assert "已保存" in page.locator(".message-success").inner_text()
+    snapshot = Snapshot.objects.get(week=week, region__slug="wenxian", measure__slug="valve_pipe")
+    assert snapshot.history.first().history_change_reason == "填报: 区县电话更正"

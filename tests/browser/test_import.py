@@ -55,10 +55,10 @@ def test_it_imports_a_week_through_preview_and_confirmation(login, live_server):
     assert not Snapshot.objects.filter(week__date="2022-11-28").exists()
     save_screenshot(page, "import-preview")
 
-    page.get_by_role("button", name="保存到 2022-11-28 这一周").click()
+    page.get_by_role("button", name="保存到 2022年11月28日 这一周").click()
     page.wait_for_load_state()
     assert page.url.endswith("/weeks/2022-11-28/")
-    assert "已将 进度表2022.11.28.xlsx 导入 2022-11-28 这一周" in page.inner_text(".messages")
+    assert "已将 进度表2022.11.28.xlsx 导入 2022年11月28日 这一周" in page.inner_text(".messages")
     wenxian = page.locator(".progress-table tbody tr", has_text="温县")
     assert "20500" in wenxian.inner_text()
     assert Snapshot.objects.filter(week__date="2022-11-28").count() == 33
@@ -85,7 +85,7 @@ def test_it_imports_a_week_through_preview_and_confirmation(login, live_server):
     assert row.locator("del").first.inner_text() == "20500"
     assert row.locator("ins").first.inner_text() == "20600"
     save_screenshot(page, "import-preview-changes")
-    page.get_by_role("button", name="保存到 2022-11-28 这一周").click()
+    page.get_by_role("button", name="保存到 2022年11月28日 这一周").click()
     page.wait_for_load_state()
     assert "20600" in page.locator(".progress-table tbody tr", has_text="温县").inner_text()
 
@@ -106,7 +106,7 @@ def test_it_shows_the_errors_by_cell_and_offers_no_save(login, live_server):
     errors = page.inner_text(".transfer-errors")
     assert "C7 已安装数大于户数" in errors
     assert "A9 未知的县(市、区)“某某区”" in errors
-    assert page.get_by_role("button", name="保存到 2022-11-28 这一周").count() == 0
+    assert page.get_by_role("button", name="保存到 2022年11月28日 这一周").count() == 0
     save_screenshot(page, "import-errors")
 
 

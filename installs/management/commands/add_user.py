@@ -1,24 +1,28 @@
 """
 Provision an account with its role:
 
-    python manage.py add_user USERNAME --role district|bureau|leader [--region NAME_OR_SLUG] [--password P] [--update]
+    python manage.py add_user USERNAME --role district|bureau|leader [--region NAME_OR_SLUG]
+        [--password P] [--update] [--no-password-change]
 
-Without --password the password is asked twice (not echoed). Django's password
-validators run, and a weak password is refused with their messages.
+Without --password the password is asked twice (not echoed). The account goes
+through installs.services.accounts, which refuses a weak password (Django's
+validators), a region for anybody but district staff, and none for them. The
+account must choose its own password at its first login, unless
+--no-password-change.
 """
 
 from __future__ import annotations
 
 import getpass
 
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from installs.models import Profile, Region
+from installs.services.accounts import account_add, account_role_check, account_update
 
 Role = Profile.Role
 
@@ -38,6 +42,19 @@ def find_region(text: str) -> Region:
     return matches[0]
 
 
+# The service names the field; the command names the option the field came from.
+OPTIONS = {"username": "USERNAME", "role": "--role", "region": "--region", "password": "--password"}
+
+
+def refusal(error: ValidationError) -> CommandError:
+    lines = [
+        f"{OPTIONS.get(field, field)}：{message}"
+        for field, messages in error.message_dict.items()
+        for message in messages
+    ]
+    return CommandError(_("The account is refused:") + "\n  " + "\n  ".join(lines))
+
+
 class Command(BaseCommand):
     help = "Create (or with --update change) an account with a role: district, bureau or leader."
 
@@ -53,47 +70,53 @@ class Command(BaseCommand):
             action="store_true",
             help="Change the role, region and password of an existing account.",
         )
+        parser.add_argument(
+            "--no-password-change",
+            action="store_true",
+            help="Do not make the account choose its own password at its next login.",
+        )
 
     def handle(self, *args, username: str, role: str, region: str | None, **options) -> None:
-        User = get_user_model()
         username = username.strip()
-        if not username:
-            raise CommandError(_("The username is empty."))
-        if role == Role.DISTRICT and not region:
-            raise CommandError(_("District staff need --region (the region they report for)."))
-        if role != Role.DISTRICT and region:
-            raise CommandError(_("Only district staff have a region; leave out --region."))
         region_obj = find_region(region) if region else None
-
-        user = User.objects.filter(username=username).first()
-        existed = user is not None
-        if existed and not options["update"]:
+        user = get_user_model().objects.filter(username=username).first() if username else None
+        if user is not None and not options["update"]:
             raise CommandError(
                 _("The user %(username)s exists already; add --update to change it.")
                 % {"username": username}
             )
-        if user is None:
-            user = User(username=username)
-
+        try:  # before asking for a password that would be refused with the account
+            account_role_check(role=role, region=region_obj)
+        except ValidationError as error:
+            raise refusal(error) from None
         password = options["password"]
         if password is None:
             password = self._ask_password()
+        must_change = not options["no_password_change"]
         try:
-            password_validation.validate_password(password, user)
+            if user is None:
+                account_add(
+                    username=username,
+                    role=role,
+                    region=region_obj,
+                    password=password,
+                    actor=None,
+                    must_change_password=must_change,
+                )
+            else:
+                account_update(
+                    user=user,
+                    role=role,
+                    region=region_obj,
+                    password=password,
+                    actor=None,
+                    must_change_password=must_change,
+                )
         except ValidationError as error:
-            raise CommandError(
-                _("The password is refused:") + "\n  " + "\n  ".join(error.messages)
-            ) from None
-
-        with transaction.atomic():
-            user.set_password(password)
-            user.save()
-            Profile.objects.update_or_create(
-                user=user, defaults={"role": role, "region": region_obj}
-            )
+            raise refusal(error) from None
         message = (
             _("Updated %(username)s: %(role)s %(region)s")
-            if existed
+            if user is not None
             else _("Created %(username)s: %(role)s %(region)s")
         )
         self.stdout.write(
@@ -106,6 +129,8 @@ class Command(BaseCommand):
                 }
             )
         )
+        if must_change:
+            self.stdout.write(_("The account must choose its own password at its first login."))
 
     def _ask_password(self) -> str:
         try:

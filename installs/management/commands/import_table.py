@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from installs import xlsx_reader
+from installs import validators, xlsx_reader
 from installs.permissions import Role, user_role
 from installs.services.figures import FiguresConflict
 from installs.services.imports import ImportRefused, import_preview, payload_figures, table_import
@@ -27,7 +27,8 @@ class Command(BaseCommand):
     help = (
         "Import a weekly progress table (.xlsx, official layout). The week comes from "
         "--week or from the date line above the table, and is opened if it does not exist. "
-        "Any error: nothing is written. Warnings are printed and do not stop the import."
+        "Any error: nothing is written. Warnings are printed and do not stop the import. "
+        "A week that is locked or published changes only with --reason."
     )
 
     def add_arguments(self, parser):
@@ -37,19 +38,48 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="read and check only; write nothing"
         )
         parser.add_argument(
+            "--reason",
+            default="",
+            help="why (for the audit trail); needed when the week is locked or published",
+        )
+        parser.add_argument(
+            "--other-weekday",
+            action="store_true",
+            help="if the import opens a new week: allow a weekday other than the latest week's",
+        )
+        parser.add_argument(
             "--user",
             help="the bureau account the audit trail names (default: the first superuser)",
         )
 
-    def handle(self, *args, path: str, week, dry_run: bool, user: str | None, **options):
+    def handle(
+        self,
+        *args,
+        path: str,
+        week,
+        dry_run: bool,
+        user: str | None,
+        reason: str,
+        other_weekday: bool,
+        **options,
+    ):
         actor = self._actor(user)
+        reason_error = validators.text_error(reason)
+        if reason_error:
+            raise CommandError(f"--reason: {reason_error}")
         file = Path(path)
         data = self._read(file)
         try:
             parsed = xlsx_reader.read_week_table(data, file_name=file.name)
         except xlsx_reader.UploadRejected as rejected:
             raise CommandError(rejected.message) from None
-        preview = import_preview(parsed=parsed, week=week, actor=actor)
+        preview = import_preview(
+            parsed=parsed,
+            week=week,
+            actor=actor,
+            reason=reason,
+            allow_other_weekday=other_weekday,
+        )
         self.stdout.write(
             f"{file.name} · {parsed.sheet} → {preview.week_date or '?'}"
             f"{'' if preview.week else ' (new week)'}: "
@@ -74,7 +104,12 @@ class Command(BaseCommand):
         week_date, file_name, figures = payload_figures(preview.payload())
         try:
             result = table_import(
-                week_date=week_date, figures=figures, actor=actor, file_name=file_name
+                week_date=week_date,
+                figures=figures,
+                actor=actor,
+                file_name=file_name,
+                reason=reason,
+                allow_other_weekday=other_weekday,
             )
         except FiguresConflict:
             raise CommandError(

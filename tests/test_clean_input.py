@@ -1,0 +1,218 @@
+"""
+Clean input, whichever page or command it comes through: counts written only
+with digits (separators between groups of three), week dates within a sane
+range and on the usual weekday, free text without control characters.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+
+from installs import validators
+from installs.models import Snapshot, Week
+from tests.factories import load_seed, make_user
+from tests.official_workbooks import official_bytes, seed_table
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WEEK = "2022-11-21"
+SLIPS = ["1,2,3", "1 2 3", "①", "²"]
+
+
+def state() -> tuple:
+    return (
+        list(Snapshot.objects.order_by("pk").values_list("pk", "households", "installed")),
+        list(Week.objects.order_by("pk").values_list("pk", "date", "state")),
+        Snapshot.history.count(),
+        Week.history.count(),
+    )
+
+
+@pytest.fixture
+def bureau(client, db):
+    load_seed()
+    Week.objects.filter(date=WEEK).update(state=Week.State.OPEN)
+    user = make_user("ju", "bureau")
+    client.force_login(user)
+    return user
+
+
+# Counts.
+
+
+@pytest.mark.parametrize("typed", SLIPS)
+def test_the_form_refuses_a_count_that_only_looks_like_one(client, bureau, typed):
+    data = {
+        f"{s.measure.slug}-{name}": str(getattr(s, name))
+        for s in Snapshot.objects.filter(week__date=WEEK, region__slug="wenxian")
+        for name in ("households", "installed", "version")
+    }
+    data["valve_pipe-installed"] = typed
+    before = state()
+    response = client.post(f"/weeks/{WEEK}/entry/wenxian/", data)
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["valve_pipe-installed"]
+    assert error.startswith("自闭阀·管道气 的已安装数")
+    assert state() == before
+
+
+@pytest.mark.parametrize("typed", SLIPS)
+def test_the_grid_refuses_a_count_that_only_looks_like_one(client, bureau, typed):
+    snapshot = Snapshot.objects.get(
+        week__date=WEEK, region__slug="wenxian", measure__slug="valve_pipe"
+    )
+    prefix = "wenxian.valve_pipe"
+    before = state()
+    response = client.post(
+        f"/weeks/{WEEK}/grid/",
+        {
+            f"{prefix}.households": str(snapshot.households),
+            f"{prefix}.installed": typed,
+            f"{prefix}.version": str(snapshot.version),
+        },
+    )
+    assert response.status_code == 200
+    [(region, message)] = response.context["errors"]
+    assert region.slug == "wenxian" and message.startswith("自闭阀·管道气 的已安装数")
+    assert state() == before
+
+
+@pytest.mark.parametrize("typed", SLIPS)
+def test_the_import_refuses_a_count_that_only_looks_like_one(client, bureau, typed):
+    rows = seed_table()
+    rows[2][2] = typed  # 温县's 自闭阀 已安装数, as text in the cell
+    upload = SimpleUploadedFile(
+        "进度表.xlsx", official_bytes(rows, date_line="(2022.11.21)"), content_type=XLSX
+    )
+    before = state()
+    response = client.post("/import/", {"file": upload, "week": "", "reason": ""})
+    errors = [str(e) for e in response.context["preview"].errors]
+    assert len(errors) == 1 and errors[0].startswith("C8: ")
+    assert response.context["token"] == ""
+    assert state() == before
+
+
+# Week dates.
+
+
+def test_an_import_dated_1022_opens_no_week(client, bureau):
+    upload = SimpleUploadedFile(
+        "进度表.xlsx", official_bytes(seed_table(), date_line="(1022.11.28)"), content_type=XLSX
+    )
+    before = state()
+    response = client.post("/import/", {"file": upload, "week": "", "reason": ""})
+    assert "1022-11-28 早于 2000-01-01，请检查年份。" in [
+        str(e) for e in response.context["preview"].errors
+    ]
+    assert response.context["token"] == ""
+    assert state() == before
+
+
+def test_the_import_command_opens_no_week_dated_1022(bureau, tmp_path):
+    path = tmp_path / "进度表.xlsx"
+    path.write_bytes(official_bytes(seed_table(), date_line="(1022.11.28)"))
+    before = state()
+    with pytest.raises(CommandError):
+        call_command("import_table", str(path), "--user", "ju", stdout=io.StringIO())
+    assert state() == before
+
+
+def test_an_import_opens_a_week_on_another_weekday_only_when_told(client, bureau, tmp_path):
+    path = tmp_path / "进度表.xlsx"
+    path.write_bytes(official_bytes(seed_table(), date_line="(2022.11.29)"))  # a Tuesday
+    before = state()
+    errors = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_table", str(path), "--user", "ju", stdout=io.StringIO(), stderr=errors)
+    assert "2022-11-29 是星期二" in errors.getvalue()
+    assert state() == before
+    call_command("import_table", str(path), "--user", "ju", "--other-weekday", stdout=io.StringIO())
+    assert Week.objects.filter(date="2022-11-29").exists()
+
+
+@pytest.mark.parametrize(
+    ("date", "other_weekday", "message"),
+    [
+        ("1022-11-28", "on", "1022-11-28 早于 2000-01-01，请检查年份。"),
+        ("2022-11-29", "", "2022-11-29 是星期二"),
+    ],
+)
+def test_week_management_refuses_an_implausible_date(client, bureau, date, other_weekday, message):
+    before = state()
+    response = client.post("/weeks/open/", {"date": date, "allow_other_weekday": other_weekday})
+    assert response.status_code == 200
+    assert any(message in error for error in response.context["form"].errors["date"])
+    assert state() == before
+
+
+# Free text.
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("上周漏报，已补录", False),
+        ("tab\there", True),
+        ("a\x00b", True),
+        ("a\x1bb", True),
+        ("a\x7fb", True),
+        ("a\u2028b", True),
+        ("a\u202eb", True),
+        ("\ud800", True),
+        ("emoji 🙂 and 全角，标点", False),
+    ],
+)
+def test_one_rule_for_free_text(text, refused):
+    assert (validators.text_error(text) is not None) == refused
+
+
+def test_a_textarea_keeps_its_line_breaks_and_tabs():
+    assert validators.text_error("沁阳市\t1\t2\r\n温县\t3\t4", multiline=True) is None
+    assert validators.text_error("沁阳市\t1\x00", multiline=True) is not None
+
+
+@pytest.mark.parametrize("reason", ["更正\x00", "更正\n第二行"])
+def test_the_grid_refuses_a_reason_with_a_control_character(client, bureau, reason):
+    snapshot = Snapshot.objects.get(
+        week__date=WEEK, region__slug="wenxian", measure__slug="valve_pipe"
+    )
+    prefix = "wenxian.valve_pipe"
+    before = state()
+    response = client.post(
+        f"/weeks/{WEEK}/grid/",
+        {
+            f"{prefix}.households": str(snapshot.households),
+            f"{prefix}.installed": str(snapshot.installed + 5),
+            f"{prefix}.version": str(snapshot.version),
+            "reason": reason,
+        },
+    )
+    assert response.status_code == 200
+    assert (
+        "控制字符" in response.context["form"]["reason_error"]
+        or "一行" in (response.context["form"]["reason_error"])
+    )
+    assert "\x00" not in response.content.decode()
+    assert state() == before
+
+
+def test_the_grid_refuses_a_paste_with_a_nul(client, bureau):
+    before = state()
+    response = client.post(f"/weeks/{WEEK}/grid/", {"paste": "温县\t71840\t19865\x00"})
+    assert response.status_code == 200
+    assert "控制字符" in response.context["form"]["paste_errors"][0].message
+    assert state() == before
+
+
+def test_the_targets_page_refuses_a_nul_without_a_500(client, bureau):
+    response = client.post(
+        "/targets/",
+        {
+            "valve_pipe-target_percent": "100\x00",
+            "valve_pipe-target_date": "2023-06-30",
+        },
+    )
+    assert response.status_code == 200
