@@ -28,7 +28,7 @@ from django.utils.translation import ngettext, pgettext
 from installs import rules
 
 if TYPE_CHECKING:
-    from installs.selectors import WeekProgress
+    from installs.progress import WeekProgress
 
 
 @dataclass(frozen=True)
