@@ -10,6 +10,7 @@ commit, so a rolled-back caller sends nothing)::
     from installs import outbox
 
     outbox.enqueue_wecom_text(robot="districts", content="…", mentioned_mobiles=["13800000000"],
+                              mentioned_userids=["zhangsan"],
                               summary="催报：…", source="reminder", week=week, actor=user)
     outbox.enqueue_wecom_markdown(robot="leaders", content="**进度通报** …",
                                   summary="进度通报（第3期）", source="notice", week=week)
@@ -91,6 +92,7 @@ def enqueue_wecom_text(
     robot: str,
     content: str,
     mentioned_mobiles: Sequence[str] = (),
+    mentioned_userids: Sequence[str] = (),
     summary: str,
     source: str = "",
     week: Week | None = None,
@@ -99,6 +101,8 @@ def enqueue_wecom_text(
     if len(content.encode()) > WECOM_TEXT_MAX_BYTES:
         raise OutboxError(f"WeCom text is over {WECOM_TEXT_MAX_BYTES} bytes")
     payload = {"msgtype": "text", "text": {"content": content}}
+    if mentioned_userids:
+        payload["text"]["mentioned_list"] = list(mentioned_userids)
     if mentioned_mobiles:
         payload["text"]["mentioned_mobile_list"] = list(mentioned_mobiles)
     return _enqueue(Channel.WECOM, robot, "text", payload, summary, source, week, actor)
