@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -57,16 +58,12 @@ def default_deadline(report_date: datetime.date, spec: str) -> datetime.datetime
     return datetime.datetime.combine(day, default.time, tzinfo=SHANGHAI)
 
 
-def report_time(
-    first_saves: dict[int, datetime.datetime], measure_ids: set[int]
-) -> datetime.datetime | None:
+def report_time(first_saves: Iterable[datetime.datetime]) -> datetime.datetime | None:
     """
-    When a region became fully reported: the latest first save over the week's
-    measures, or None while one of them is missing.
+    When a fully reported region became so: the latest of the first saves of
+    its figures (None when it has none).
     """
-    if not measure_ids or not measure_ids <= first_saves.keys():
-        return None
-    return max(first_saves[m] for m in measure_ids)
+    return max(first_saves, default=None)
 
 
 def timeliness(
