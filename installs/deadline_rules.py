@@ -51,6 +51,17 @@ def parse_deadline_default(spec: str) -> DeadlineDefault:
     return DeadlineDefault(days=days, time=datetime.time(hour, minute))
 
 
+def default_text(spec: str) -> str:
+    """The default for people: '报表日期当天 12:00', '报表日期后1天 12:00', '报表日期前1天 17:00'."""
+    default = parse_deadline_default(spec)
+    time = f"{default.time:%H:%M}"
+    if default.days == 0:
+        return f"报表日期当天 {time}"
+    if default.days > 0:
+        return f"报表日期后{default.days}天 {time}"
+    return f"报表日期前{-default.days}天 {time}"
+
+
 def default_deadline(report_date: datetime.date, spec: str) -> datetime.datetime:
     """The default deadline of the week of ``report_date``, an aware time in Asia/Shanghai."""
     default = parse_deadline_default(spec)

@@ -146,3 +146,49 @@ STATUS_LABELS = {
     deadline_rules.OVERDUE: _("Overdue, not reported"),
     deadline_rules.PENDING: _("Not reported"),
 }
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    timeliness: RegionTimeliness
+    rate: OnTimeRate
+    contacts: list
+
+
+def week_deadline_panel(week: Week, *, now: datetime.datetime | None = None) -> dict:
+    """What the status panel shows of the deadline and 催报 for one week."""
+    from installs.models import Reminder
+    from installs.services import reminders
+
+    now = now or timezone.now()
+    rows = week_timeliness(week, now=now)
+    rates = on_time_rates(until=week, now=now)
+    late_regions = [row.region for row in rows if not row.complete]
+    contacts = reminders.contacts_of([row.region for row in rows])
+    last_manual = (
+        Reminder.objects.filter(week=week, occasion__startswith=f"{reminders.MANUAL}-")
+        .order_by("-created_at")
+        .first()
+    )
+    cooldown = datetime.timedelta(minutes=settings.REMINDER_MANUAL_COOLDOWN_MINUTES)
+    return {
+        "deadline": deadline_text(week, now=now),
+        "rows": [
+            DeadlineRow(
+                timeliness=row,
+                rate=rates.get(row.region.pk, OnTimeRate(0, 0)),
+                contacts=contacts.get(row.region.pk, []),
+            )
+            for row in rows
+        ],
+        "late_regions": late_regions,
+        "reminder_text": reminders.reminder_text(week, late_regions, contacts, now=now)
+        if late_regions
+        else "",
+        "reminders": Reminder.objects.filter(week=week)
+        .select_related("region", "created_by")
+        .order_by("-created_at", "region__order")[:30],
+        "next_manual_at": last_manual.created_at + cooldown
+        if last_manual and last_manual.created_at + cooldown > now
+        else None,
+    }
