@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -305,7 +306,8 @@ class Reminder(models.Model):
     week = models.ForeignKey(Week, verbose_name=_("week"), on_delete=models.CASCADE)
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE)
     occasion = models.CharField(_("occasion"), max_length=30)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Given by the service (the time the reminder was decided), so the cool-down is testable.
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

@@ -160,7 +160,11 @@ def _send(*, week: Week, occasion: str, actor, now: datetime.datetime) -> Remind
             try:
                 with transaction.atomic():  # a savepoint: a duplicate is skipped, not fatal
                     Reminder.objects.create(
-                        week=week, region=region, occasion=occasion, created_by=actor
+                        week=week,
+                        region=region,
+                        occasion=occasion,
+                        created_by=actor,
+                        created_at=now,
                     )
             except IntegrityError:
                 continue  # this region was reminded on this occasion already
