@@ -31,13 +31,18 @@ OUTBOX_PAGE_SIZE = 50
 
 class ContactForm(forms.ModelForm):
     name = OneLineTextField(label=gettext_lazy("Liaison name"), max_length=50)
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail"),
+        required=False,
+        error_messages={"invalid": gettext_lazy("Enter an e-mail address like name@example.cn.")},
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
 
     class Meta:
         model = RegionContact
         fields = ["region", "name", "mobile", "email", "wecom_userid"]
         widgets = {
             "mobile": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
         }
 
     def __init__(self, *args, **kwargs) -> None:
