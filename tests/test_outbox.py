@@ -67,9 +67,10 @@ def test_it_delivers_a_text_with_errcode_0(robot):
 
 
 @pytest.mark.django_db
-def test_a_nonzero_errcode_is_a_failure_retried_with_backoff(robot):
+def test_a_nonzero_errcode_is_a_failure_retried_with_backoff(robot, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 4
     message = queue_text()
-    robot.answers = ["errcode", "errcode", "ok"]
+    robot.answers = ["errcode", "errcode", "errcode", "ok"]
 
     assert [r.ok for r in outbox.deliver_due(now=T0)] == [False]
     message.refresh_from_db()
@@ -77,18 +78,24 @@ def test_a_nonzero_errcode_is_a_failure_retried_with_backoff(robot):
     assert "errcode 93000" in message.last_error
     assert message.next_attempt_at == T0 + datetime.timedelta(seconds=60)
 
-    # Not before its time; then the second failure waits twice as long.
-    assert outbox.deliver_due(now=T0 + datetime.timedelta(seconds=59)) == []
-    assert [r.ok for r in outbox.deliver_due(now=T0 + datetime.timedelta(seconds=60))] == [False]
-    message.refresh_from_db()
-    assert message.next_attempt_at == T0 + datetime.timedelta(seconds=60 + 120)
+    # Not before its time; then each failure waits twice as long as the one before.
+    now = T0
+    for delay in (60, 120, 240):
+        now += datetime.timedelta(seconds=delay)
+        assert outbox.deliver_due(now=now - datetime.timedelta(seconds=1)) == []
+        assert len(outbox.deliver_due(now=now)) == 1
+        message.refresh_from_db()
+        if delay < 240:
+            assert message.next_attempt_at == now + datetime.timedelta(seconds=delay * 2)
 
-    assert outbox.deliver_due(now=T0 + datetime.timedelta(seconds=179)) == []
-    assert [r.ok for r in outbox.deliver_due(now=T0 + datetime.timedelta(seconds=180))] == [True]
-    message.refresh_from_db()
-    assert (message.status, message.attempts, message.last_error) == (Status.SENT, 3, "")
-    assert len(robot.posts) == 3
-    assert [a.ok for a in message.delivery_attempts.order_by("started_at")] == [False, False, True]
+    assert (message.status, message.attempts, message.last_error) == (Status.SENT, 4, "")
+    assert len(robot.posts) == 4
+    assert [a.ok for a in message.delivery_attempts.order_by("started_at")] == [
+        False,
+        False,
+        False,
+        True,
+    ]
 
 
 @pytest.mark.django_db
@@ -116,6 +123,7 @@ def test_a_receiver_that_does_not_answer_in_time_is_a_failure(robot):
     message.refresh_from_db()
     assert message.status == Status.RETRYING
     assert "no answer from 127.0.0.1" in message.last_error
+    assert "SECRET-KEY" not in message.last_error
 
 
 @pytest.mark.django_db

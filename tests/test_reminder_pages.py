@@ -251,3 +251,12 @@ def test_the_migration_gives_old_weeks_the_default(settings):
     week.refresh_from_db()
     assert week.deadline == at("2022-11-21 12:00")
     assert Reminder.objects.count() == 0
+
+
+def test_the_contact_service_names_the_actor_without_a_request(region):
+    from installs.services.contacts import contact_delete, contact_save
+
+    bureau = make_user("bureau", "bureau")
+    contact = contact_save(region=region, name="张三", mobile="13800000001", actor=bureau)
+    contact_delete(contact=contact, actor=bureau)
+    assert [r.history_user for r in RegionContact.history.all()] == [bureau, bureau]
