@@ -110,13 +110,22 @@ def on_time_rates(
     when None): weeks reported on time / weeks whose deadline has passed.
     """
     now = now or timezone.now()
-    weeks = Week.objects.order_by("date")
-    if until is not None:
-        weeks = weeks.filter(date__lte=until.date)
+
+    def campaign() -> list[tuple[datetime.datetime, list]]:
+        weeks = Week.objects.order_by("date")
+        if until is not None:
+            weeks = weeks.filter(date__lte=until.date)
+        return [(week_deadline(week), _week_report_times(week)) for week in weeks]
+
+    # One memo entry for the whole campaign (not one per week: the memo is small).
+    weeks = revision.memoised(("report-times-until", until.pk if until else None), campaign)
     statuses: dict[int, list[str]] = {}
-    for week in weeks:
-        for row in week_timeliness(week, now=now):
-            statuses.setdefault(row.region.pk, []).append(row.status)
+    for deadline, rows in weeks:
+        for region, complete, reported_at in rows:
+            status = deadline_rules.timeliness(
+                complete=complete, reported_at=reported_at, deadline=deadline, now=now
+            )
+            statuses.setdefault(region.pk, []).append(status)
     return {
         region_id: OnTimeRate(*deadline_rules.on_time_rate(region_statuses))
         for region_id, region_statuses in statuses.items()

@@ -256,6 +256,7 @@ def deliver_due(*, now: datetime.datetime | None = None, limit: int = 100) -> li
     """
     results: list[DeliveryResult] = []
     skipped: set[int] = set()
+    woken: set[str] = set()
     while len(results) + len(skipped) < limit:
         current = now or timezone.now()
         claimed = _claim_next(current, exclude=skipped)
@@ -264,7 +265,9 @@ def deliver_due(*, now: datetime.datetime | None = None, limit: int = 100) -> li
         message, attempt, wait_until = claimed
         if attempt is None:
             skipped.add(message.pk)
-            wake_worker(run_after=wait_until)
+            if _channel_key(message) not in woken:  # one wake-up per robot, not per message
+                woken.add(_channel_key(message))
+                wake_worker(run_after=wait_until)
             continue
         results.append(_send(message, attempt, now=now))
     return results

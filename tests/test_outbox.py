@@ -265,3 +265,30 @@ def test_the_task_worker_delivers_and_a_second_worker_sends_nothing_again(robot)
     assert "SECRET-KEY" not in second.stdout + second.stderr
     assert len(robot.posts) == 1
     assert timezone.now() >= OutboxMessage.objects.get().sent_at
+
+
+def test_dingtalk_signing_matches_an_independent_hmac():
+    from installs.chat_robots import dingtalk_signed_url
+
+    # Computed with: printf '1700000000000\nSECtest123' | openssl dgst -sha256 -hmac SECtest123 -binary | base64
+    url = dingtalk_signed_url(
+        "https://oapi.dingtalk.com/robot/send?access_token=T", "SECtest123", now_ms=1700000000000
+    )
+    assert url == (
+        "https://oapi.dingtalk.com/robot/send?access_token=T&timestamp=1700000000000"
+        "&sign=w3RMHXzixTMdzr8OHJUmVLS4IoPJVdu%2BUt1LE48MePE%3D"
+    )
+
+
+@pytest.mark.django_db
+def test_a_dingtalk_robot_gets_the_signed_text(settings):
+    with RobotReceiver() as receiver:
+        settings.DINGTALK_ROBOTS = {"districts": receiver.url}
+        settings.DINGTALK_SECRETS = {"districts": "SECtest123"}
+        outbox.enqueue_dingtalk_text(
+            robot="districts", content="催报", mentioned_mobiles=["13800000001"], summary="催报"
+        )
+        assert [r.ok for r in outbox.deliver_due(now=T0)] == [True]
+    (post,) = receiver.posts
+    assert post["body"]["at"] == {"atMobiles": ["13800000001"], "isAtAll": False}
+    assert set(post["query"]) == {"key", "timestamp", "sign"}
