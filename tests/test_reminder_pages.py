@@ -26,6 +26,10 @@ pytestmark = pytest.mark.django_db
 SH = deadline_rules.SHANGHAI
 
 
+def _md(day: datetime.date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
 def at(text: str) -> datetime.datetime:
     return datetime.datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=SH)
 
@@ -226,7 +230,15 @@ def test_bureau_staff_move_the_deadline_and_the_history_keeps_it(client, bureau)
     week.refresh_from_db()
     assert timezone.localtime(week.deadline).strftime("%Y-%m-%dT%H:%M") == new
     record = week.history.order_by("-history_date").first()
-    assert (record.history_user, record.history_change_reason) == (bureau, "节假日顺延")
+    assert record.history_user == bureau
+    assert record.history_change_reason.startswith("填报截止时间 ")
+    assert record.history_change_reason.endswith(
+        "→ " + _md(week.date + datetime.timedelta(days=1)) + " 18:00；节假日顺延"
+    )
+    status = client.get(
+        reverse("installs:week_status", kwargs={"date": week.date})
+    ).content.decode()
+    assert "节假日顺延" in status[status.index("state-changes") :]
 
 
 def test_a_deadline_far_from_the_report_date_is_refused(client, bureau):

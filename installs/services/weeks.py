@@ -127,11 +127,22 @@ def week_deadline_change(
     with transaction.atomic():
         locked = Week.objects.select_for_update().get(pk=week.pk)
         _check_deadline(locked.date, deadline)
+        # The audit trail lists week records as state changes: the note says what moved.
+        note = _("Reporting deadline %(old)s → %(new)s") % {
+            "old": _short_time(locked.deadline) if locked.deadline else "—",
+            "new": _short_time(deadline),
+        }
+        note = f"{note}；{reason}" if reason else note
         locked.deadline = deadline
         locked.full_clean(validate_unique=False)
-        _set_history(locked, actor, reason)
+        _set_history(locked, actor, note[:REASON_MAX_LENGTH])
         locked.save()
     return locked
+
+
+def _short_time(moment: datetime.datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{formats.date_format(local, 'MONTH_DAY_FORMAT')} {local:%H:%M}"
 
 
 # A deadline this far from the report date is a slip of the date field, not a plan.
