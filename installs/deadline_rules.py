@@ -5,12 +5,13 @@ functions of dates and times: no ORM, no request, no settings.
 - A week's default deadline is written "<days> <HH:MM>": that many days after
   the report date, at that time in Asia/Shanghai ("0 12:00": noon of the report
   date; "-1 17:00": 17:00 the day before).
-- A region's report time is the moment it became fully reported: the latest of
-  the first saves of the figures that completed it (a correction made after
-  that does not make a region late).
+- A region's report time is the moment it became reported (whether it has is
+  the one rule rules.has_reported; the intent is "a figure for every active
+  measure"): the latest of the first saves of its figures. A correction made
+  after that does not make a region late.
 - Reported by the deadline (report time ≤ deadline): 按时; after it: 逾期填报;
-  not fully reported and the deadline passed: 逾期未填报; not yet, and still
-  time: 未填报.
+  not reported and the deadline passed: 逾期未填报; not yet, and still time:
+  未填报.
 - A region's on-time rate over the campaign is DHIS2's "reporting rate on
   time": weeks it reported on time / weeks that had a deadline that has passed.
 - Reminder offsets are written "-2h,+0h,+24h" (h hours, m minutes) relative to
@@ -79,13 +80,13 @@ def report_time(first_saves: Iterable[datetime.datetime]) -> datetime.datetime |
 
 def timeliness(
     *,
-    complete: bool,
+    reported: bool,
     reported_at: datetime.datetime | None,
     deadline: datetime.datetime,
     now: datetime.datetime,
 ) -> str:
     """ON_TIME, LATE, OVERDUE or PENDING (see the module's docstring)."""
-    if complete and reported_at is not None:
+    if reported and reported_at is not None:
         return ON_TIME if reported_at <= deadline else LATE
     return OVERDUE if now > deadline else PENDING
 

@@ -2,8 +2,9 @@
 Reads for the 填报截止时间: a week's deadline, when each region became fully
 reported, whether on time (按时 / 逾期填报 / 逾期未填报 / 未填报), and each
 region's on-time rate over the campaign. The rules themselves are in
-installs.deadline_rules; what counts as "fully reported" is
-installs.reporting's (RegionReport.complete), called here, never restated.
+installs.deadline_rules; whether a region has reported is the one rule
+rules.has_reported, read here through installs.reporting (RegionReport.reported),
+never restated.
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ def first_saves(week: Week) -> dict[int, dict[int, datetime.datetime]]:
 @dataclass(frozen=True)
 class RegionTimeliness:
     region: Region
-    complete: bool
-    reported_at: datetime.datetime | None  # when it became fully reported
+    reported: bool  # rules.has_reported
+    reported_at: datetime.datetime | None  # when it became reported
     status: str  # deadline_rules.ON_TIME / LATE / OVERDUE / PENDING
 
     @property
@@ -67,10 +68,10 @@ def _week_report_times(week: Week) -> list[tuple[Region, bool, datetime.datetime
     for report in week_report.regions:
         reported_at = (
             deadline_rules.report_time(saves.get(report.region.pk, {}).values())
-            if report.complete
+            if report.reported
             else None
         )
-        rows.append((report.region, report.complete, reported_at))
+        rows.append((report.region, report.reported, reported_at))
     return rows
 
 
@@ -82,13 +83,13 @@ def week_timeliness(week: Week, *, now: datetime.datetime | None = None) -> list
     return [
         RegionTimeliness(
             region=region,
-            complete=complete,
+            reported=reported,
             reported_at=reported_at,
             status=deadline_rules.timeliness(
-                complete=complete, reported_at=reported_at, deadline=deadline, now=now
+                reported=reported, reported_at=reported_at, deadline=deadline, now=now
             ),
         )
-        for region, complete, reported_at in rows
+        for region, reported, reported_at in rows
     ]
 
 
@@ -121,9 +122,9 @@ def on_time_rates(
     weeks = revision.memoised(("report-times-until", until.pk if until else None), campaign)
     statuses: dict[int, list[str]] = {}
     for deadline, rows in weeks:
-        for region, complete, reported_at in rows:
+        for region, reported, reported_at in rows:
             status = deadline_rules.timeliness(
-                complete=complete, reported_at=reported_at, deadline=deadline, now=now
+                reported=reported, reported_at=reported_at, deadline=deadline, now=now
             )
             statuses.setdefault(region.pk, []).append(status)
     return {
@@ -172,7 +173,7 @@ def week_deadline_panel(week: Week, *, now: datetime.datetime | None = None) -> 
     now = now or timezone.now()
     rows = week_timeliness(week, now=now)
     rates = on_time_rates(until=week, now=now)
-    late_regions = [row.region for row in rows if not row.complete]
+    late_regions = [row.region for row in rows if not row.reported]
     contacts = reminders.contacts_of([row.region for row in rows])
     last_manual = (
         Reminder.objects.filter(week=week, occasion__startswith=f"{reminders.MANUAL}-")

@@ -47,12 +47,12 @@ def test_reported_at_the_deadline_minute_is_on_time():
     deadline = at("2022-11-28 12:00")
     now = at("2022-11-29 08:00")
     assert (
-        rules.timeliness(complete=True, reported_at=deadline, deadline=deadline, now=now)
+        rules.timeliness(reported=True, reported_at=deadline, deadline=deadline, now=now)
         == rules.ON_TIME
     )
     one_later = deadline + datetime.timedelta(minutes=1)
     assert (
-        rules.timeliness(complete=True, reported_at=one_later, deadline=deadline, now=now)
+        rules.timeliness(reported=True, reported_at=one_later, deadline=deadline, now=now)
         == rules.LATE
     )
 
@@ -61,11 +61,11 @@ def test_not_reported_is_overdue_only_after_the_deadline():
     deadline = at("2022-11-28 12:00")
     before, after = at("2022-11-28 11:00"), at("2022-11-28 12:01")
     assert (
-        rules.timeliness(complete=False, reported_at=None, deadline=deadline, now=before)
+        rules.timeliness(reported=False, reported_at=None, deadline=deadline, now=before)
         == rules.PENDING
     )
     assert (
-        rules.timeliness(complete=False, reported_at=None, deadline=deadline, now=after)
+        rules.timeliness(reported=False, reported_at=None, deadline=deadline, now=after)
         == rules.OVERDUE
     )
 

@@ -48,8 +48,8 @@ class ReminderBatch:
 
 
 def regions_to_remind(week: Week, *, now: datetime.datetime | None = None) -> list[Region]:
-    """The active regions that have not fully reported the week, in official order."""
-    return [row.region for row in deadlines.week_timeliness(week, now=now) if not row.complete]
+    """The active regions that have not reported the week (rules.has_reported), in official order."""
+    return [row.region for row in deadlines.week_timeliness(week, now=now) if not row.reported]
 
 
 def reminder_text(
