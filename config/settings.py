@@ -171,7 +171,13 @@ def cache_from_url(url: str) -> dict:
 
 # The computed weeks (installs/revision.py), and with Redis the sessions too.
 CACHE_URL = os.environ.get("CACHE_URL", "").strip()
-CACHES = {"default": {**cache_from_url(CACHE_URL), "KEY_PREFIX": "gasdash"}}
+# The prefix keeps apart two sites (or a test run) sharing one Redis database.
+CACHES = {
+    "default": {
+        **cache_from_url(CACHE_URL),
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "gasdash"),
+    }
+}
 CACHE_SHARED = CACHES["default"]["BACKEND"].endswith("RedisCache")
 if CACHE_SHARED:
     # Sessions read from Redis, written to both: a flushed or restarted Redis logs
