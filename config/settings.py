@@ -179,10 +179,13 @@ CACHES = {
     }
 }
 CACHE_SHARED = CACHES["default"]["BACKEND"].endswith("RedisCache")
-if CACHE_SHARED:
-    # Sessions read from Redis, written to both: a flushed or restarted Redis logs
-    # nobody out (Django falls back to the database, and logs a failed cache write).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# With Redis, sessions are read from it and written to both: a flushed or restarted Redis
+# logs nobody out (Django falls back to the database, and logs a failed cache write).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHE_SHARED
+    else "django.contrib.sessions.backends.db"
+)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
