@@ -11,12 +11,18 @@ memory of each process by default, one Redis shared by every process of every
 app server in production. The token is part of each key and every write
 replaces it inside the writing transaction, so a write in any process makes
 every process compute afresh, once, and share the result.
+
+Each process also keeps the last few values it used, under the same keys: the
+token in the key comes from the database on every request, so such a copy is
+never stale, and it spares the page unpickling the week (about 2 ms of a 10 ms
+page) on every request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +39,10 @@ logger = logging.getLogger(__name__)
 
 # Stale tokens are never asked for again: their entries only have to go in the end.
 MEMO_SECONDS = 24 * 3600
+# The process's own copies: enough for every week anyone looks at between two changes.
+LOCAL_SIZE = 64
+_local: dict[str, object] = {}
+_local_lock = threading.Lock()
 
 
 def _code_fingerprint() -> str:
@@ -76,20 +86,29 @@ def memoised(key: tuple, compute: Callable[[], T]) -> T:
     """
     full_key = memo_key(revision_token(), key)
     try:
+        return _local[full_key]  # type: ignore[return-value]
+    except KeyError:
+        pass
+    try:
         value = cache.get(full_key)
     except Exception:
         logger.warning("cache read failed, computing %s", full_key, exc_info=True)
         value = None
-    if value is not None:
-        return value
-    value = compute()
-    try:
-        cache.set(full_key, value, MEMO_SECONDS)
-    except Exception:
-        logger.warning("cache write failed for %s", full_key, exc_info=True)
+    if value is None:
+        value = compute()
+        try:
+            cache.set(full_key, value, MEMO_SECONDS)
+        except Exception:
+            logger.warning("cache write failed for %s", full_key, exc_info=True)
+    with _local_lock:
+        if len(_local) >= LOCAL_SIZE:
+            _local.clear()
+        _local[full_key] = value
     return value
 
 
 def memo_clear() -> None:
     """Forget every computed week (tests: a cold start). Empties the whole cache."""
+    with _local_lock:
+        _local.clear()
     cache.clear()
