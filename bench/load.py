@@ -104,7 +104,7 @@ def main() -> int:
         port = free_port()
         server = start_gunicorn(port, args.workers, env)
         load_before = os.getloadavg()
-        report = run_load(port, args, weeks, open_week, users)
+        report = run_load(port, args, weeks, open_week, users, server.pid, database)
         load_after = os.getloadavg()
     finally:
         if server is not None:
@@ -279,17 +279,23 @@ class Report:
         default_factory=lambda: defaultdict(list)
     )
     lock: threading.Lock = field(default_factory=threading.Lock)
+    server_cpu: float = 0.0  # CPU seconds of gunicorn's workers and their database backends
+    client_cpu: float = 0.0  # of this script's clients
 
     @property
     def ok(self) -> bool:
         return not self.page_errors and not self.save_errors
 
 
-def run_load(port: int, args, weeks: list[str], open_week: str, users: dict) -> Report:
+def run_load(
+    port: int, args, weeks: list[str], open_week: str, users: dict, master: int, database: str
+) -> Report:
     report = Report()
     for week in weeks[-3:]:  # each worker imports and warms up once before the clock starts
         for _ in range(args.workers * 2):
             request(port, "GET", f"/weeks/{week}/", {"sessionid": users["leaders"][0].cookie})
+    servers = server_pids(master, database)
+    cpu_before = cpu_seconds(servers), time.process_time()
     start = threading.Barrier(args.readers + args.writers + 1)
     deadline = [0.0]
 
@@ -348,7 +354,46 @@ def run_load(port: int, args, weeks: list[str], open_week: str, users: dict) -> 
     for thread in threads:
         thread.join()
     report.ended = time.monotonic()
+    report.server_cpu = cpu_seconds(servers) - cpu_before[0]
+    report.client_cpu = time.process_time() - cpu_before[1]
     return report
+
+
+def server_pids(master: int, database: str) -> list[int]:
+    """gunicorn's workers and their PostgreSQL backends (kept: CONN_MAX_AGE)."""
+    from django.db import connection
+
+    workers = [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and parent_pid(int(entry.name)) == master
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [database],
+        )
+        backends = [row[0] for row in cursor.fetchall()]
+    return workers + backends
+
+
+def parent_pid(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (a process gone since counts 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 INPUT = re.compile(rb"<input[^>]*>")
@@ -379,12 +424,18 @@ def save_once(port: int, path: str, cookies: dict, rng: random.Random) -> tuple[
         form[f"{measure}-installed"] = str(installed)
         saved[measure] = installed
     answer = request(port, "POST", path, cookies, form)
+    if answer.status == 200 and b'name="confirmed"' in answer.body:
+        # A warning (an unusual jump, a recount): the user reads it, ticks the box, saves.
+        form = {**form_values(answer.body), "confirmed": "on"}
+        form.pop("reason", None)
+        answer = request(port, "POST", path, cookies, form)
     location = answer.headers.get("Location", "")
     if answer.status == 302 and location.endswith("/saved/"):
         return saved, None
     text = answer.body.decode(errors="replace")
-    errors = re.findall(r'class="[^"]*error[^"]*"[^>]*>([^<]{1,120})', text)
-    return {}, f"save status {answer.status} {location} {errors[:2]}"
+    Path("/tmp/load-refused.html").write_text(text)
+    errors = re.findall(r'class="[^"]*(?:error|warning)[^"]*"[^>]*>\s*([^<]{1,160})', text)
+    return {}, f"save status {answer.status} {location} {errors[:3]}"
 
 
 # --- checking and reporting ----------------------------------------------------------
@@ -446,6 +497,15 @@ def print_report(args, report: Report, lost: list[str], before, after) -> None:
             f"{label:14}{len(samples):>8}{len(samples) / seconds:>9.1f}"
             f"{statistics.median(samples) if samples else float('nan'):>9.1f}"
             f"{percentile(samples, 0.99):>9.1f}{len(errors):>8}"
+        )
+    requests = pages + 2 * saves
+    if requests:
+        per_request = report.server_cpu / requests * 1000
+        print(
+            f"server CPU (workers + their PostgreSQL backends): {report.server_cpu:.1f} s, "
+            f"{per_request:.1f} ms a request; at that cost {os.cpu_count()} idle CPUs "
+            f"would serve about {os.cpu_count() * 1000 / per_request:.0f} requests/s. "
+            f"Clients' CPU: {report.client_cpu:.1f} s"
         )
     acknowledged = sum(len(v) for v in report.acknowledged.values())
     print()
