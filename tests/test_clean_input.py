@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from installs import validators
+from installs import free_text
 from installs.models import Snapshot, Week
 from tests.factories import load_seed, make_user
 from tests.official_workbooks import official_bytes, seed_table
@@ -166,12 +166,12 @@ def test_week_management_refuses_an_implausible_date(client, bureau, date, other
     ],
 )
 def test_one_rule_for_free_text(text, refused):
-    assert (validators.text_error(text) is not None) == refused
+    assert (free_text.text_error(text) is not None) == refused
 
 
 def test_a_textarea_keeps_its_line_breaks_and_tabs():
-    assert validators.text_error("沁阳市\t1\t2\r\n温县\t3\t4", multiline=True) is None
-    assert validators.text_error("沁阳市\t1\x00", multiline=True) is not None
+    assert free_text.text_error("沁阳市\t1\t2\r\n温县\t3\t4", multiline=True) is None
+    assert free_text.text_error("沁阳市\t1\x00", multiline=True) is not None
 
 
 @pytest.mark.parametrize("reason", ["更正\x00", "更正\n第二行"])

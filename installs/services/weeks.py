@@ -22,7 +22,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from installs import validators
+from installs import free_text
 from installs.models import Week
 from installs.permissions import Role, user_role
 
@@ -214,7 +214,7 @@ def _check_actor(actor) -> None:
 
 def _clean_reason(reason: str) -> str:
     # Again here, not only in the forms: the command line and imports pass through.
-    invalid = validators.text_error(reason or "")
+    invalid = free_text.text_error(reason or "")
     if invalid:
         raise WeekWorkflowError(_("Reason: %(error)s") % {"error": invalid}, code="reason_invalid")
     reason = " ".join((reason or "").split())

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from installs import validators, xlsx_reader
+from installs import free_text, xlsx_reader
 from installs.permissions import Role, user_role
 from installs.services.figures import FiguresConflict
 from installs.services.imports import ImportRefused, import_preview, payload_figures, table_import
@@ -64,7 +64,7 @@ class Command(BaseCommand):
         **options,
     ):
         actor = self._actor(user)
-        reason_error = validators.text_error(reason)
+        reason_error = free_text.text_error(reason)
         if reason_error:
             raise CommandError(f"--reason: {reason_error}")
         file = Path(path)
