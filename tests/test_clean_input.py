@@ -9,12 +9,15 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from installs import free_text
-from installs.models import Snapshot, Week
-from tests.factories import load_seed, make_user
+from installs.models import ApiToken, Measure, Region, Snapshot, Week
+from installs.services.accounts import account_add
+from tests.factories import PASSWORD, load_seed, make_user
 from tests.official_workbooks import official_bytes, seed_table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -216,3 +219,100 @@ def test_the_targets_page_refuses_a_nul_without_a_500(client, bureau):
         },
     )
     assert response.status_code == 200
+
+
+# Free text that reaches a query or a row by other ways than the reasons: the region
+# switcher's parameter, the admin's reference data and accounts, the commands' names.
+# On PostgreSQL a NUL that reaches a query is a DataError (a 500, or a traceback).
+
+CONTROL = ["温县\x00", "温县\x01"]
+
+
+@pytest.mark.parametrize("text", CONTROL)
+def test_the_region_switcher_answers_404_to_a_control_character(client, bureau, text):
+    assert client.get("/regions/", {"region": text}).status_code == 404
+
+
+@pytest.fixture
+def superuser(client, db):
+    load_seed()
+    user = make_user("root", "bureau", is_superuser=True, is_staff=True)
+    client.force_login(user)
+    return user
+
+
+@pytest.mark.parametrize("text", CONTROL)
+@pytest.mark.parametrize("field", ["name", "aliases", "code"])
+def test_the_admin_refuses_a_region_name_with_a_control_character(client, superuser, field, text):
+    data = {"name": "新区", "slug": "xinqu", "code": "", "aliases": "", "order": 0, "active": "on"}
+    data[field] = text
+    response = client.post("/admin/installs/region/add/", data)
+    assert response.status_code == 200
+    [message] = response.context["adminform"].form.errors[field]
+    assert "控制字符" in message
+    assert not Region.objects.filter(slug="xinqu").exists()
+
+
+@pytest.mark.parametrize("text", CONTROL)
+@pytest.mark.parametrize("field", ["device", "gas_type"])
+def test_the_admin_refuses_a_measure_name_with_a_control_character(client, superuser, field, text):
+    data = {"device": "报警器", "gas_type": "管道气", "slug": "alarm", "order": 0}
+    data |= {"active": "on", "target_rate": "1", "target_date": ""}
+    data[field] = text
+    response = client.post("/admin/installs/measure/add/", data)
+    assert response.status_code == 200
+    [message] = response.context["adminform"].form.errors[field]
+    assert "控制字符" in message
+    assert not Measure.objects.filter(slug="alarm").exists()
+
+
+@pytest.mark.parametrize("text", CONTROL)
+def test_the_admin_refuses_a_token_name_with_a_control_character(client, superuser, text):
+    response = client.post("/admin/installs/apitoken/add/", {"name": text, "active": "on"})
+    assert response.status_code == 200
+    assert "控制字符" in response.context["adminform"].form.errors["name"][0]
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("text", CONTROL)
+def test_the_admin_refuses_a_person_name_with_a_control_character(client, superuser, text):
+    user = make_user("wang", "leader")
+    data = {
+        "username": "wang",
+        "first_name": text,
+        "last_name": "",
+        "email": "",
+        "role": "leader",
+        "is_active": "on",
+        "date_joined_0": "2022-11-21",
+        "date_joined_1": "08:00:00",
+    }
+    response = client.post(f"/admin/auth/user/{user.pk}/change/", data)
+    assert response.status_code == 200
+    assert "控制字符" in response.context["adminform"].form.errors["first_name"][0]
+    user.refresh_from_db()
+    assert user.first_name == ""
+
+
+@pytest.mark.parametrize("text", CONTROL)
+def test_api_token_refuses_a_name_with_a_control_character(db, text):
+    with pytest.raises(CommandError, match="控制字符"):
+        call_command("api_token", "create", text)
+    with pytest.raises(CommandError):
+        call_command("api_token", "revoke", text)
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("text", CONTROL)
+def test_add_user_refuses_a_control_character_in_a_name(db, text):
+    load_seed()
+    before = list(get_user_model().objects.values_list("username", flat=True))
+    with pytest.raises(CommandError, match="控制字符"):
+        call_command("add_user", text, "--role", "leader", "--password", PASSWORD)
+    with pytest.raises(CommandError, match="控制字符"):
+        call_command(
+            "add_user", "wang", "--role", "district", "--region", text, "--password", PASSWORD
+        )
+    with pytest.raises(ValidationError, match="控制字符"):
+        account_add(username=text, role="leader", region=None, password=PASSWORD, actor=None)
+    assert list(get_user_model().objects.values_list("username", flat=True)) == before
