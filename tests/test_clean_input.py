@@ -316,3 +316,43 @@ def test_add_user_refuses_a_control_character_in_a_name(db, text):
     with pytest.raises(ValidationError, match="控制字符"):
         account_add(username=text, role="leader", region=None, password=PASSWORD, actor=None)
     assert list(get_user_model().objects.values_list("username", flat=True)) == before
+
+
+# A reason must say something: one made only of invisible characters (a zero-width
+# space, a word joiner, a byte-order mark) reads as blank in the audit trail.
+
+INVISIBLE = ["\u200b", "\u2060\ufeff", " \u200b\u3000"]
+
+
+@pytest.mark.parametrize("reason", INVISIBLE)
+def test_a_closed_week_refuses_an_invisible_reason(bureau, reason):
+    from installs.services.figures import FigureInput, ReasonRefused, figures_save
+
+    week = Week.objects.get(date=WEEK)
+    week.state = Week.State.LOCKED
+    week.save()
+    snapshot = Snapshot.objects.get(week=week, region__slug="wenxian", measure__slug="valve_pipe")
+    figure = FigureInput(
+        region=snapshot.region,
+        measure=snapshot.measure,
+        households=snapshot.households,
+        installed=snapshot.installed + 5,
+        version=snapshot.version,
+    )
+    before = state()
+    with pytest.raises(ReasonRefused):
+        figures_save(week=week, figures=[figure], actor=bureau, reason=reason)
+    assert state() == before
+
+
+@pytest.mark.parametrize("reason", INVISIBLE)
+def test_unlock_refuses_an_invisible_reason(bureau, reason):
+    from installs.services.weeks import WeekWorkflowError, week_unlock
+
+    week = Week.objects.get(date=WEEK)
+    week.state = Week.State.LOCKED
+    week.save()
+    before = state()
+    with pytest.raises(WeekWorkflowError):
+        week_unlock(week=week, actor=bureau, reason=reason)
+    assert state() == before

@@ -239,6 +239,8 @@ def figures_save(
     invalid = free_text.text_error(reason)
     if invalid:
         raise ReasonRefused(invalid, code="invalid")
+    if free_text.is_blank(reason):  # e.g. a zero-width space: no reason at all
+        reason = ""
 
     with transaction.atomic():
         # Every writer locks the week row first: saves of one week queue up here,

@@ -217,7 +217,9 @@ def _clean_reason(reason: str) -> str:
     invalid = free_text.text_error(reason or "")
     if invalid:
         raise WeekWorkflowError(_("Reason: %(error)s") % {"error": invalid}, code="reason_invalid")
-    reason = " ".join((reason or "").split())
+    if free_text.is_blank(reason or ""):  # e.g. a zero-width space: no reason at all
+        return ""
+    reason = " ".join(reason.split())
     if len(reason) > REASON_MAX_LENGTH:
         raise WeekWorkflowError(
             _("The reason is too long: at most %(max)d characters.") % {"max": REASON_MAX_LENGTH},
