@@ -356,3 +356,15 @@ def test_unlock_refuses_an_invisible_reason(bureau, reason):
     with pytest.raises(WeekWorkflowError):
         week_unlock(week=week, actor=bureau, reason=reason)
     assert state() == before
+
+
+@pytest.mark.parametrize("text", CONTROL)
+def test_the_commands_refuse_a_control_character_in_a_username(bureau, tmp_path, text):
+    path = tmp_path / "进度表.xlsx"
+    path.write_bytes(official_bytes(seed_table(), date_line="(2022.11.21)"))
+    before = state()
+    with pytest.raises(CommandError, match="控制字符"):
+        call_command("import_table", str(path), "--user", text, stdout=io.StringIO())
+    with pytest.raises(CommandError, match="控制字符"):
+        call_command("open_week", "2022-11-28", "--by", text, stdout=io.StringIO())
+    assert state() == before

@@ -143,6 +143,9 @@ class Command(BaseCommand):
     def _actor(self, username: str | None):
         User = get_user_model()
         if username:
+            invalid = free_text.text_error(username)  # PostgreSQL refuses a NUL even in a query
+            if invalid:
+                raise CommandError(f"--user: {invalid}")
             actor = User.objects.filter(username=username, is_active=True).first()
             if actor is None:
                 raise CommandError(f"no active user {username!r}")
