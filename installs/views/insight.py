@@ -335,7 +335,7 @@ class TargetForm(forms.Form):
 
 @role_required(Role.BUREAU)
 def targets(request: HttpRequest) -> HttpResponse:
-    measures = list(Measure.objects.filter(active=True).order_by("order", "pk"))
+    measures = selectors.active_measures()
     if request.method == "POST":
         pairs = [(m, TargetForm(request.POST, prefix=m.slug)) for m in measures]
         if all(form.is_valid() for _measure, form in pairs):
