@@ -160,8 +160,14 @@ class ProfileAdmin(SimpleHistoryAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(OneLineTextAdmin):
+    """Rename or revoke here; a token is made by ``manage.py api_token create``, which
+    prints its key once (a form here would make a token without a key)."""
+
     list_display = ["name", "active", "created_at", "last_used_at"]
     readonly_fields = ["created_at", "last_used_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 class RoleFields(forms.Form):

@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 from installs import free_text
 from installs.models import ApiToken, Measure, Region, Snapshot, Week
 from installs.services.accounts import account_add
+from installs.services.api_tokens import api_token_create
 from tests.factories import PASSWORD, load_seed, make_user
 from tests.official_workbooks import official_bytes, seed_table
 
@@ -268,9 +269,21 @@ def test_the_admin_refuses_a_measure_name_with_a_control_character(client, super
 
 @pytest.mark.parametrize("text", CONTROL)
 def test_the_admin_refuses_a_token_name_with_a_control_character(client, superuser, text):
-    response = client.post("/admin/installs/apitoken/add/", {"name": text, "active": "on"})
+    token, _key = api_token_create(name="城市运行管理服务平台")
+    response = client.post(
+        f"/admin/installs/apitoken/{token.pk}/change/", {"name": text, "active": "on"}
+    )
     assert response.status_code == 200
     assert "控制字符" in response.context["adminform"].form.errors["name"][0]
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["城市运行管理服务平台"]
+
+
+def test_the_admin_makes_no_token(client, superuser):
+    """A token is made by `api_token create`, which prints its key once; the admin's
+    form had made one without a key (and a second one was a 500 on the unique hash)."""
+    for name in ("甲", "乙"):
+        response = client.post("/admin/installs/apitoken/add/", {"name": name, "active": "on"})
+        assert response.status_code == 403
     assert not ApiToken.objects.exists()
 
 
