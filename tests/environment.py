@@ -25,3 +25,7 @@ os.environ.setdefault("IMPORT_SLOTS_DIR", tempfile.mkdtemp(prefix="gasdash-test-
 # default, and a test expecting its preview failed at random. The tests of the timeout
 # itself set their own (tests/test_import_limits.py).
 os.environ.setdefault("IMPORT_TIMEOUT_SECONDS", "60")
+# Each test starts with an empty cache (tests/conftest.py), which empties the whole cache
+# database: never a Redis named in the caller's environment. tests/test_shared_cache.py
+# points its own processes at a Redis database of its own.
+os.environ["CACHE_URL"] = ""
