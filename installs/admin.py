@@ -112,6 +112,9 @@ class MeasureAdmin(KeptWithFiguresAdmin):
     figure_field = "measure"
     list_display = ["device", "gas_type", "slug", "order", "active", "target_rate", "target_date"]
     list_editable = ["order", "active"]
+    # Targets change on 目标设置 (installs.services.targets.targets_save), which checks the
+    # role and keeps the history; here they are only shown.
+    readonly_fields = ["target_rate", "target_date"]
 
 
 @admin.register(Week)

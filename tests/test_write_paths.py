@@ -464,6 +464,25 @@ def test_the_admin_says_why_a_region_with_figures_is_not_deleted(client, root):
     assert Region.objects.filter(pk=region.pk).exists()
 
 
+def test_the_admin_shows_a_measure_s_target_but_does_not_change_it(client, root):
+    """Targets change on 目标设置 (targets_save, role checked, history kept), not in the admin."""
+    measure = Measure.objects.order_by("order").first()
+    before = (measure.target_rate, measure.target_date)
+    form = {
+        "device": measure.device,
+        "gas_type": measure.gas_type,
+        "slug": measure.slug,
+        "order": measure.order,
+        "active": "on",
+        "target_rate": "0.10",
+        "target_date": "2030-01-01",
+    }
+    response = client.post(f"/admin/installs/measure/{measure.pk}/change/", form)
+    assert response.status_code == 302
+    measure.refresh_from_db()
+    assert (measure.target_rate, measure.target_date) == before
+
+
 def test_after_a_refused_admin_edit_a_stale_form_still_conflicts_only_with_real_saves(
     client, root, city
 ):
