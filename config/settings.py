@@ -219,6 +219,10 @@ PROGRESS_TABLE_TITLE = os.environ.get(
     "PROGRESS_TABLE_TITLE", "焦作市燃气居民用户安全装置加装情况进度表"
 )
 
+# The leadership's WeCom group robot (its whole webhook address, key included: a secret,
+# so only from the environment): each published week's notice goes there. Empty: not sent.
+WECOM_WEBHOOK_LEADERS = os.environ.get("WECOM_WEBHOOK_LEADERS", "").strip()
+
 # Uploads are official weekly tables of a few dozen kilobytes.
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
