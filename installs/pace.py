@@ -27,6 +27,10 @@ The rules, precisely:
 - A pace of zero or less never reaches the target: no weeks left, no date,
   and never a division by zero.
 - **Stalled**: no new installs this week (new ≤ 0) while below 100%.
+- **Band** (``rules.target_band``): complete, on track, behind or far behind,
+  comparing the pace with the pace the deadline needs (remaining ÷ whole weeks
+  to the deadline, ``needed_pace``, rounded up); none without a deadline or a pace.
+  **Shortfall**: households still short at the deadline at this pace.
 - **Missed**: the target will not be reached by the deadline at this pace
   (projected after the deadline, or no progress at all), or the deadline has
   already passed without reaching it. Unknown (no pace) is not flagged.
@@ -73,6 +77,10 @@ FORECAST_COLUMNS = [
     "status",
     "stalled",
     "missed",
+    "weeks_to_deadline",
+    "needed_pace",
+    "band",
+    "shortfall",
 ]
 
 
@@ -159,6 +167,30 @@ def forecast(history: pd.DataFrame, week: datetime.date, targets: pd.DataFrame) 
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         pace = np.where(has_base, gained * 7 / days, np.nan)
+    # Against the deadline (rules.target_band and friends): per row, exact fractions.
+    weeks_to_deadline = [None if d is None else rules.whole_weeks_until(week, d) for d in deadline]
+    exact_pace = [
+        Fraction(int(g) * 7, int(n)) if b else None
+        for g, n, b in zip(gained.tolist(), days.tolist(), has_base.tolist(), strict=True)
+    ]
+    needed_pace, band, shortfall = [], [], []
+    for left, more, speed, empty in zip(
+        weeks_to_deadline, remaining.tolist(), exact_pace, (households == 0).tolist(), strict=True
+    ):
+        if empty:
+            needed_pace.append(None)
+            band.append(None)
+            shortfall.append(None)
+            continue
+        band.append(rules.target_band(remaining=more, pace=speed, weeks_left=left))
+        if left is None:
+            needed_pace.append(None)
+            shortfall.append(None)
+        else:
+            needed_pace.append(rules.weekly_pace_needed(remaining=more, weeks_left=left))
+            shortfall.append(
+                rules.shortfall_at_deadline(remaining=more, pace=speed, weeks_left=left)
+            )
     return pd.DataFrame(
         {
             "region": regions,
@@ -180,6 +212,10 @@ def forecast(history: pd.DataFrame, week: datetime.date, targets: pd.DataFrame) 
             "status": pd.Series(status, dtype=object),
             "stalled": has_last & (new <= 0) & (installed < households),
             "missed": missed,
+            "weeks_to_deadline": pd.array(weeks_to_deadline, dtype="Int64"),
+            "needed_pace": pd.array(needed_pace, dtype="Int64"),
+            "band": pd.Series(band, dtype=object),
+            "shortfall": pd.array(shortfall, dtype="Int64"),
         },
         columns=FORECAST_COLUMNS,
     )
@@ -194,15 +230,19 @@ def _date_or_none(value) -> datetime.date | None:
     return None if value is None or pd.isna(value) else value
 
 
-def flags(forecast_table: pd.DataFrame) -> dict[tuple[int, int], dict[str, bool]]:
-    """(region, measure) → {"missed": …, "stalled": …}, for marks on the ranking page."""
+def flags(forecast_table: pd.DataFrame) -> dict[tuple[int, int], dict]:
+    """
+    (region, measure) → {"missed": bool, "stalled": bool, "band": rules.BAND_* or None},
+    for the marks on the ranking page.
+    """
     return {
-        (region, measure): {"missed": missed, "stalled": stalled}
-        for region, measure, missed, stalled in zip(
+        (region, measure): {"missed": missed, "stalled": stalled, "band": band}
+        for region, measure, missed, stalled, band in zip(
             forecast_table["region"].tolist(),
             forecast_table["measure"].tolist(),
             forecast_table["missed"].tolist(),
             forecast_table["stalled"].tolist(),
+            forecast_table["band"].tolist(),
             strict=True,
         )
     }

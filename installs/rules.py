@@ -9,6 +9,10 @@ Nothing else in the project ranks or rounds.
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 
@@ -155,10 +159,187 @@ def rate_text(installed: int, households: int) -> str:
     Integer arithmetic on purpose: a float such as 0.3745 is really 0.37449999…,
     and Python's round() and format() would show 37.4%.
     """
-    installed, households = int(installed), int(households)
-    if households <= 0:
+    if int(households) <= 0:
         return ""
-    tenths_of_percent, remainder = divmod(installed * 1000, households)
-    if 2 * remainder >= households:
-        tenths_of_percent += 1
+    tenths_of_percent = _tenths_of_percent(installed, households)
     return f"{tenths_of_percent // 10}.{tenths_of_percent % 10}%"
+
+
+# How many places at the top and at the bottom of each ranking the summary names.
+NAMED_PLACES = 3
+
+
+def bottom_places_from(ranks: list[int]) -> int | None:
+    """
+    The lowest rank counted among the last ``NAMED_PLACES`` places: the third
+    rank from the end, so that fewer than three regions rank behind it. Ties
+    share the place (four regions tied for last are all named).
+    """
+    if not ranks:
+        return None
+    return sorted(ranks)[-NAMED_PLACES] if len(ranks) >= NAMED_PLACES else min(ranks)
+
+
+def households_to_pass(
+    *, installed: int, households: int, above_installed: int, above_households: int
+) -> int | None:
+    """
+    How many more households a region must equip, at its current households, to
+    pass the region ranked just above it: the smallest whole x with
+    (installed + x) / households > above_installed / above_households.
+
+    Integer arithmetic on the exact fractions (no float can tip a tie). None
+    where no x can do it: no households, or the region above is at 100%
+    (a region can draw level there, never pass).
+    """
+    installed, households = int(installed), int(households)
+    above_installed, above_households = int(above_installed), int(above_households)
+    if households <= 0 or above_households <= 0:
+        return None
+    # x > above_installed × households / above_households − installed, so x is one
+    # more than the whole part of the right side.
+    needed = above_installed * households // above_households - installed + 1
+    needed = max(needed, 0)
+    return needed if installed + needed <= households else None
+
+
+def next_rank_gaps(table: pd.DataFrame) -> pd.DataFrame:
+    """
+    For every row of a ``week_table``: ``above``, the region ranked just above it
+    in its measure (the lowest exact rate above its own; the first in table
+    order among ties), and ``gap``, ``households_to_pass`` that region.
+    Both missing for rank 1 and for a row without a rate; ``gap`` also where
+    passing cannot be done. Aligned on the table's index, Int64 columns.
+    """
+    above: dict[object, int] = {}
+    gaps: dict[object, int] = {}
+    for _measure, rows in table.groupby("measure", sort=False):
+        ranked = rows[rows["rate"].notna()].sort_values("rate", ascending=False, kind="stable")
+        ahead: tuple[int, int, int] | None = None  # (region, installed, households) just above
+        leader_of_rate: tuple[int, int, int] | None = None  # the first row of the current rate
+        current_rate: float | None = None
+        for index, region, installed, households, rate in zip(
+            ranked.index,
+            ranked["region"].tolist(),
+            ranked["installed"].tolist(),
+            ranked["households"].tolist(),
+            ranked["rate"].tolist(),
+            strict=True,
+        ):
+            if rate != current_rate:
+                # A lower rate begins: the tie group above it is led by its first row.
+                ahead, leader_of_rate = leader_of_rate, (region, installed, households)
+                current_rate = rate
+            if ahead is None:
+                continue
+            above[index] = ahead[0]
+            gap = households_to_pass(
+                installed=installed,
+                households=households,
+                above_installed=ahead[1],
+                above_households=ahead[2],
+            )
+            if gap is not None:
+                gaps[index] = gap
+    return pd.DataFrame(
+        {
+            "above": pd.array([above.get(i) for i in table.index], dtype="Int64"),
+            "gap": pd.array([gaps.get(i) for i in table.index], dtype="Int64"),
+        },
+        index=table.index,
+    )
+
+
+def whole_weeks_until(week: datetime.date, deadline: datetime.date) -> int:
+    """
+    The weekly reports still to come on or before the deadline: whole weeks from
+    the week's date to it (0 when it falls within the week, negative when past).
+    The pace page projects in whole weeks too, so "on track" means the same there.
+    """
+    return (deadline - week).days // 7
+
+
+def weekly_pace_needed(*, remaining: int, weeks_left: int) -> int | None:
+    """
+    Households a week still needed to meet the target by the deadline:
+    remaining ÷ weeks left, rounded up to a whole household; 0 when the target
+    is met; None when no week is left (the deadline falls within this week or has passed).
+    """
+    remaining = int(remaining)
+    if remaining <= 0:
+        return 0
+    if weeks_left <= 0:
+        return None
+    return -(-remaining // weeks_left)
+
+
+# Progress against the target, as a DHIS2 scorecard's traffic light: the pace
+# of the last weeks compared with the pace the deadline needs.
+BAND_COMPLETE = "complete"  # the target is reached
+BAND_ON_TRACK = "on_track"  # pace ≥ the pace needed: done by the deadline
+BAND_BEHIND = "behind"  # pace ≥ half the pace needed
+BAND_FAR_BEHIND = "far_behind"  # pace < half the pace needed, or the deadline is past
+# Below this share of the pace needed, a region is far behind, not just behind.
+BEHIND_SHARE = Fraction(1, 2)
+
+
+def target_band(*, remaining: int, pace: Fraction | None, weeks_left: int | None) -> str | None:
+    """
+    The band of one region and measure. ``remaining``: households still to
+    equip for the target; ``pace``: households a week over the last weeks
+    (exact, None without an earlier report); ``weeks_left``: ``whole_weeks_until``
+    the deadline, None without one. None where there is no band to give: no
+    deadline set, or no pace yet.
+
+    on track ⟺ pace × weeks left ≥ remaining, which is exactly when the pace
+    page projects completion on or before the deadline.
+    """
+    if remaining <= 0:
+        return BAND_COMPLETE
+    if weeks_left is None:
+        return None
+    if weeks_left <= 0:
+        return BAND_FAR_BEHIND
+    if pace is None:
+        return None
+    needed = Fraction(remaining, weeks_left)
+    if pace >= needed:
+        return BAND_ON_TRACK
+    if pace >= needed * BEHIND_SHARE:
+        return BAND_BEHIND
+    return BAND_FAR_BEHIND
+
+
+def shortfall_at_deadline(*, remaining: int, pace: Fraction | None, weeks_left: int) -> int:
+    """
+    Households still short of the target at the deadline at this pace: remaining
+    minus the whole households the pace adds in the weeks left (0 when it suffices).
+    """
+    if remaining <= 0:
+        return 0
+    gained = 0 if pace is None or pace <= 0 or weeks_left <= 0 else int(pace * weeks_left)
+    return max(int(remaining) - gained, 0)
+
+
+def rate_change_points(
+    *, installed: int, households: int, previous_installed: int, previous_households: int
+) -> Decimal | None:
+    """
+    The change of a rate since last week in percentage points, as people read
+    it: the difference of the two rates as shown (``rate_text``, one decimal),
+    e.g. Decimal("0.1"), Decimal("-2.0"), Decimal("0.0"). The rates shown are
+    what readers compare, so the change always agrees with them. None where
+    either rate is missing.
+    """
+    if int(households) <= 0 or int(previous_households) <= 0:
+        return None
+    tenths = _tenths_of_percent(installed, households) - _tenths_of_percent(
+        previous_installed, previous_households
+    )
+    return Decimal(tenths).scaleb(-1)
+
+
+def _tenths_of_percent(installed: int, households: int) -> int:
+    """The rate in tenths of a percent, half-up: what ``rate_text`` shows, as an integer."""
+    tenths, remainder = divmod(int(installed) * 1000, int(households))
+    return tenths + 1 if 2 * remainder >= int(households) else tenths

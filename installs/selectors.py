@@ -75,6 +75,11 @@ def _python_values(column: pd.Series) -> list:
     return values
 
 
+def region_list() -> list[Region]:
+    """Every active region in official order: the region switcher's choices."""
+    return list(Region.objects.filter(active=True).order_by("order", "name"))
+
+
 def week_list() -> list[Week]:
     """Every week, newest first."""
     return list(Week.objects.order_by("-date"))
@@ -319,3 +324,78 @@ def week_rank_movement(progress: WeekProgress) -> dict[tuple[int, int], int]:
 
 def week_for_date(date: datetime.date) -> Week | None:
     return Week.objects.filter(date=date).first()
+
+
+@dataclass(frozen=True)
+class MeasureStanding:
+    """Where a region stands in one measure in one week, and what it takes to move up or finish."""
+
+    measure: Measure
+    households: int
+    installed: int
+    rate: str  # rules.rate_text
+    rank: int | None
+    ranked: int  # how many regions are ranked in the measure
+    new: int | None  # 环比新增安装数
+    above: Region | None  # the region ranked just above
+    above_rate: str
+    gap: int | None  # rules.households_to_pass that region
+    pace: float | None  # average weekly new installs of the last 4 weeks (pace.forecast)
+    needed_pace: int | None  # households a week the deadline needs (rules.weekly_pace_needed)
+    weeks_to_deadline: int | None
+    band: str | None  # rules.BAND_*
+    shortfall: int | None  # households short at the deadline at this pace
+    stalled: bool  # 停滞（本周无新增）
+
+
+@dataclass(frozen=True)
+class RegionStanding:
+    region: Region
+    week: Week
+    measures: list[MeasureStanding]
+
+
+def region_standing(region: Region, week: Week) -> RegionStanding:
+    """The region's standing per measure in the week: its rank, the gap to the next rank up, the pace."""
+    progress = week_progress(week)
+    forecast = week_forecast(progress)
+    table = progress.table
+    gaps = rules.next_rank_gaps(table)
+    regions = {r.pk: r for r in progress.regions}
+    measures = []
+    for measure in progress.measures:
+        mine = table[(table["region"] == region.pk) & (table["measure"] == measure.pk)]
+        if mine.empty:
+            continue
+        index = mine.index[0]
+        row = _records(mine)[0]
+        gap = gaps.loc[index]
+        above = None if gap["above"] is pd.NA else regions.get(int(gap["above"]))
+        above_record = None if above is None else progress.records.get((above.pk, measure.pk))
+        ahead = forecast[(forecast["region"] == region.pk) & (forecast["measure"] == measure.pk)]
+        plan = _records(ahead)[0] if not ahead.empty else {}
+        measures.append(
+            MeasureStanding(
+                measure=measure,
+                households=row["households"],
+                installed=row["installed"],
+                rate=rules.rate_text(row["installed"], row["households"]),
+                rank=row["rank"],
+                ranked=int(table[table["measure"] == measure.pk]["rank"].notna().sum()),
+                new=row["new"],
+                above=above,
+                above_rate=""
+                if above_record is None
+                else rules.rate_text(above_record["installed"], above_record["households"]),
+                gap=None if gap["gap"] is pd.NA else int(gap["gap"]),
+                pace=None
+                if plan.get("pace") is None or plan["pace"] != plan["pace"]
+                else plan["pace"],
+                needed_pace=plan.get("needed_pace"),
+                weeks_to_deadline=plan.get("weeks_to_deadline"),
+                band=plan.get("band"),
+                shortfall=plan.get("shortfall"),
+                stalled=bool(plan.get("stalled", False)),
+            )
+        )
+    return RegionStanding(region=region, week=week, measures=measures)

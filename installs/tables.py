@@ -8,8 +8,13 @@ state; the grouped header comes from ``layout.header_rows`` and is drawn by
 most visited page (16 columns × up to 200 regions), so the body is written by
 one Python call per cell into a single string instead of going through
 django-tables2's per-cell accessors, attrs and template loop, which cost
-several times more. Marks are classes in that string: rank-top, rank-bottom,
-new-zero on cells, no-new and unreported on rows.
+several times more.
+
+Marks (``add_insight_marks``): at most one per cell, each a visible glyph in a
+span with its meaning as ``aria-label`` (and ``title``), so a phone and a
+screen reader read it too: the target band in 安装率 (behind, far behind),
+停滞（本周无新增） in 环比新增安装数, the rank movement in 名次. The legend
+under the table (week_detail.html) explains them.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from functools import cached_property
 
 import django_tables2 as tables
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tables2.data import TableListData
 from django_tables2.utils import OrderBy
 
@@ -31,8 +38,6 @@ from installs.selectors import WeekProgress
 SORT_FIELD = "sort"
 # What the table shows where there is no value: no earlier week, no households, no rank.
 MISSING = "—"
-# How many places at the top and at the bottom of each ranking are marked.
-MARKED_PLACES = 3
 
 
 class RegionColumn(tables.Column):
@@ -55,8 +60,8 @@ class CountColumn(tables.Column):
     def __init__(self, measure: Measure, field: str) -> None:
         super().__init__(verbose_name=layout.FIELD_LABELS[field])
         self.key = layout.cell_key(measure, field)
-        # A zero in 环比新增 is marked: the region did not move that week.
-        self.zero_class = "num new-zero" if field == "new" else "num"
+        # 环比新增 carries the 停滞 mark, set by add_insight_marks.
+        self.marks_key = layout.cell_key(measure, "stalled_mark") if field == "new" else ""
 
     def render(self, value):
         return str(value)
@@ -65,8 +70,9 @@ class CountColumn(tables.Column):
         value = record[self.key]
         if value is None:
             return f'<td class="num missing">{MISSING}</td>'
-        if value == 0 and not total:
-            return f'<td class="{self.zero_class}">0</td>'
+        mark = record.get(self.marks_key, "") if self.marks_key else ""
+        if mark:
+            return f'<td class="num stalled">{value}{mark}</td>'
         return f'<td class="num">{value}</td>'
 
 
@@ -80,7 +86,7 @@ class RateColumn(tables.Column):
         self.key = layout.cell_key(measure, "rate")
         self.installed_key = layout.cell_key(measure, "installed")
         self.households_key = layout.cell_key(measure, "households")
-        self.marks_key = layout.cell_key(measure, "pace_marks")  # set by add_insight_marks
+        self.marks_key = layout.cell_key(measure, "band_mark")  # set by add_insight_marks
 
     def render(self, value, record):
         return rules.rate_text(record[self.installed_key], record[self.households_key])
@@ -93,14 +99,13 @@ class RateColumn(tables.Column):
 
 
 class RankColumn(tables.Column):
-    """名次: 1–3 and the last three places marked; the 合计 row has none, printed blank."""
+    """名次, with the movement since last week; the 合计 row has none, printed blank."""
 
     first_descending = False
 
     def __init__(self, measure: Measure) -> None:
         super().__init__(verbose_name=layout.FIELD_LABELS["rank"])
         self.key = layout.cell_key(measure, "rank")
-        self.bottom_from: int | None = None  # set per table by ProgressTable.mark_places
         self.move_key = layout.cell_key(measure, "move")  # set by add_insight_marks
 
     def render(self, value):
@@ -112,23 +117,7 @@ class RankColumn(tables.Column):
             return '<td class="num rank"></td>'
         if rank is None:
             return f'<td class="num rank missing">{MISSING}</td>'
-        move = record.get(self.move_key, "")
-        if rank <= MARKED_PLACES:
-            return f'<td class="num rank rank-top">{rank}{move}</td>'
-        if self.bottom_from is not None and rank >= self.bottom_from:
-            return f'<td class="num rank rank-bottom">{rank}{move}</td>'
-        return f'<td class="num rank">{rank}{move}</td>'
-
-
-def bottom_places_from(ranks: list[int]) -> int | None:
-    """
-    The lowest rank counted among the last ``MARKED_PLACES`` places: the third
-    rank from the end, so that fewer than three regions rank behind it. Ties
-    share the mark (four regions tied for last are all marked).
-    """
-    if not ranks:
-        return None
-    return sorted(ranks)[-MARKED_PLACES] if len(ranks) >= MARKED_PLACES else min(ranks)
+        return f'<td class="num rank">{rank}{record.get(self.move_key, "")}</td>'
 
 
 class ProgressData(TableListData):
@@ -172,7 +161,7 @@ class ProgressTable(tables.Table):
         *,
         request: HttpRequest | None = None,
         movement: dict[tuple[int, int], int] | None = None,
-        flags: dict[tuple[int, int], dict[str, bool]] | None = None,
+        flags: dict[tuple[int, int], dict] | None = None,
     ) -> None:
         self.progress = progress
         rows = layout.region_rows(progress)
@@ -186,18 +175,11 @@ class ProgressTable(tables.Table):
             empty_text=_("No regions yet."),
         )
         self.data_columns = [bc.column for bc in self.columns if bc.name != "region"]
-        self.mark_places(rows)
         if request is not None:
             tables.RequestConfig(request, paginate=False).configure(self)
 
     def get_bottom_pinned_data(self) -> list[dict]:
         return [layout.totals_row(self.progress)]
-
-    def mark_places(self, rows: list[dict]) -> None:
-        for column in self.data_columns:
-            if isinstance(column, RankColumn):
-                ranks = [row[column.key] for row in rows if row[column.key] is not None]
-                column.bottom_from = bottom_places_from(ranks)
 
     def body_html(self) -> SafeString:
         """
@@ -211,6 +193,9 @@ class ProgressTable(tables.Table):
     def row_html(self, record: dict, *, total: bool) -> str:
         """The <tr> of one record: the region's name as a row header, then every data cell."""
         name = html.escape(record["region"])
+        if record["slug"]:
+            # Every region's name leads to its page; 合计 has no slug and stays text.
+            name = f'<a href="{self.region_url(record["slug"])}">{name}</a>'
         if not record["reported"]:
             return (
                 f'<tr class="unreported"><th scope="row" class="region">{name}</th>'
@@ -220,29 +205,20 @@ class ProgressTable(tables.Table):
         cells = "".join([column.td(record, total) for column in self.data_columns])
         if total:
             return f'<tr class="total"><th scope="row" class="region">{name}</th>{cells}</tr>'
-        if self.stalled(record):
-            return (
-                f'<tr class="no-new"><th scope="row" class="region">{name}'
-                f'<span class="mark-no-new" title="{self.texts["no_new"]}">○</span></th>{cells}</tr>'
-            )
         return f'<tr><th scope="row" class="region">{name}</th>{cells}</tr>'
+
+    @cached_property
+    def region_url_pattern(self) -> str:
+        # One reverse() per table, not per row: the slug is put in by replace().
+        return reverse("installs:region_detail", kwargs={"slug": "SLUG"})
+
+    def region_url(self, slug: str) -> str:
+        return self.region_url_pattern.replace("SLUG", html.escape(slug))
 
     @cached_property
     def texts(self) -> dict[str, str]:
         """Translated once per table, not once per row."""
-        return {
-            "unreported": html.escape(_("Not reported")),
-            "no_new": html.escape(_("No new installs this week")),
-        }
-
-    @cached_property
-    def new_keys(self) -> list[str]:
-        return [layout.cell_key(m, "new") for m in self.progress.measures]
-
-    def stalled(self, record: dict) -> bool:
-        """No new installs this week in any measure (and at least one earlier week to compare)."""
-        known = [record[key] for key in self.new_keys if record[key] is not None]
-        return bool(known) and not any(known)
+        return {"unreported": html.escape(_("Not reported"))}
 
     def header(self) -> list[list[dict]]:
         """
@@ -321,56 +297,79 @@ def measure_columns(measures: list[Measure]) -> list[tuple[str, tables.Column]]:
     return columns
 
 
+# The glyph of each band shown in 安装率 and what it says; on track and complete show none.
+BAND_GLYPHS = {rules.BAND_BEHIND: "◐", rules.BAND_FAR_BEHIND: "●"}
+BAND_LABELS = {
+    rules.BAND_COMPLETE: gettext_lazy("Target reached"),
+    rules.BAND_ON_TRACK: gettext_lazy("On track for the deadline"),
+    rules.BAND_BEHIND: gettext_lazy("Behind"),
+    rules.BAND_FAR_BEHIND: gettext_lazy("Far behind"),
+}
+STALLED_GLYPH = "停"
+STALLED_LABEL = gettext_lazy("Stalled (no new installs this week)")
+
+
+def mark_html(kind: str, glyph: str, label: str) -> str:
+    """
+    One mark: the glyph people see, its meaning as aria-label (read out by a
+    screen reader in place of the glyph) and as title (a tooltip on a desktop).
+    """
+    label = html.escape(label)
+    return (
+        f'<span class="mark {kind}" role="img" aria-label="{label}" title="{label}">{glyph}</span>'
+    )
+
+
 def add_insight_marks(
     rows: list[dict],
     progress: WeekProgress,
     movement: dict[tuple[int, int], int],
-    flags: dict[tuple[int, int], dict[str, bool]],
+    flags: dict[tuple[int, int], dict],
 ) -> None:
     """
-    Rank movement since last week inside each rank cell (↑2, ↓1, –; nothing for a
-    region not ranked last week) and the pace flags inside each rate cell (! will
-    miss the deadline at this pace, ■ stalled), as "<slug>_move" and
-    "<slug>_pace_marks" strings of the row. Texts are translated once per table.
-
-    The symbols are drawn by CSS from data-mark (static/css/insight.css), so a
-    cell's text stays its number: copied into Excel, read by a test, the same.
+    The marks of each row, as "<slug>_move" (名次: ↑2 or ↓1 since last week;
+    nothing when unchanged or not ranked last week), "<slug>_band_mark" (安装率:
+    the target band where it is behind or far behind) and "<slug>_stalled_mark"
+    (环比新增安装数: 停滞（本周无新增）) strings; a pair has 停 or a band, never
+    both. Texts are translated once per table.
     """
-    up, down = _("Up %(places)s since last week"), _("Down %(places)s since last week")
-    same = html.escape(_("Same place as last week"))
-    missed = '<span class="mark-missed" data-mark="!" title="{}"></span>'.format(
-        html.escape(_("Will miss the deadline at this pace"))
+    up, down = (
+        _("Up %(places)s places since last week"),
+        _("Down %(places)s places since last week"),
     )
-    stalled = '<span class="mark-stalled" data-mark="■" title="{}"></span>'.format(
-        html.escape(_("Stalled: no new installs this week, not yet complete"))
-    )
+    bands = {
+        band: mark_html(f"mark-band {band}", glyph, str(BAND_LABELS[band]))
+        for band, glyph in BAND_GLYPHS.items()
+    }
+    stalled = mark_html("mark-stalled", STALLED_GLYPH, str(STALLED_LABEL))
     keys = [
-        (m.pk, layout.cell_key(m, "move"), layout.cell_key(m, "pace_marks"))
+        (
+            m.pk,
+            layout.cell_key(m, "move"),
+            layout.cell_key(m, "band_mark"),
+            layout.cell_key(m, "stalled_mark"),
+        )
         for m in progress.measures
     ]
     for region, row in zip(progress.regions, rows, strict=True):
-        for measure_pk, move_key, marks_key in keys:
+        for measure_pk, move_key, band_key, stalled_key in keys:
             pair = (region.pk, measure_pk)
             places = movement.get(pair)
-            if places is None:
-                pass
-            elif places > 0:
-                title = html.escape(up % {"places": places})
-                row[move_key] = (
-                    f'<span class="mark-move up" data-mark="↑{places}" title="{title}"></span>'
+            if places is not None and places > 0:
+                row[move_key] = mark_html("mark-move up", f"↑{places}", up % {"places": places})
+            elif places is not None and places < 0:
+                row[move_key] = mark_html(
+                    "mark-move down", f"↓{-places}", down % {"places": -places}
                 )
-            elif places < 0:
-                title = html.escape(down % {"places": -places})
-                row[move_key] = (
-                    f'<span class="mark-move down" data-mark="↓{-places}" title="{title}"></span>'
-                )
-            else:
-                row[move_key] = f'<span class="mark-move same" data-mark="–" title="{same}"></span>'
             flag = flags.get(pair)
-            if flag is not None and (flag["missed"] or flag["stalled"]):
-                row[marks_key] = (missed if flag["missed"] else "") + (
-                    stalled if flag["stalled"] else ""
-                )
+            if flag is None:
+                continue
+            # One status per region and measure: stalled says more than its band
+            # (no new installs is always far behind), so a stalled pair shows only 停.
+            if flag["stalled"]:
+                row[stalled_key] = stalled
+            elif flag.get("band") in bands:
+                row[band_key] = bands[flag["band"]]
 
 
 def progress_table(
@@ -378,7 +377,7 @@ def progress_table(
     *,
     request: HttpRequest | None = None,
     movement: dict[tuple[int, int], int] | None = None,
-    flags: dict[tuple[int, int], dict[str, bool]] | None = None,
+    flags: dict[tuple[int, int], dict] | None = None,
 ) -> ProgressTable:
     """The table; ``movement`` and ``flags`` (issue 4) add marks to the rank and rate cells."""
     return ProgressTable(progress, request=request, movement=movement, flags=flags)

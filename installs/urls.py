@@ -49,6 +49,7 @@ urlpatterns = [
     path("weeks/<date:date>/charts/", insight.week_charts, name="week_charts"),
     path("pace/", insight.pace_latest, name="pace_latest"),
     path("weeks/<date:date>/pace/", insight.week_pace, name="week_pace"),
+    path("regions/", insight.region_pick, name="region_pick"),
     path("regions/<slug:slug>/", insight.region_detail, name="region_detail"),
     path("targets/", insight.targets, name="targets"),
     # Import of official tables, history downloads, the read-only JSON API.

@@ -109,6 +109,8 @@ EXPECTED: dict[str, dict] = {
     "pace_latest": row(get=everyone(302)),
     "week_pace": READ,
     "region_detail": READ,
+    # The region switcher's target: no region chosen is a 404 (a chosen one redirects).
+    "region_pick": row(get=everyone(404)),
     "targets": row(get=only({"bureau": 200}), post=only({"bureau": 200})),
     # Import (bureau), history downloads (every role).
     # (A POST without a file shows the form again with its message: 200.)

@@ -220,7 +220,7 @@ class TableCells(HTMLParser):
         self.rows: list[list[str]] = []
         self.in_body = False
         self.cell: list[str] | None = None
-        self.skip = 0  # inside a mark such as ○ beside a region's name
+        self.skip = 0  # inside a mark such as 停 beside a number
 
     def handle_starttag(self, tag, attrs):
         if tag == "tbody":
@@ -232,7 +232,7 @@ class TableCells(HTMLParser):
         elif (
             self.cell is not None
             and tag == "span"
-            and "mark-no-new" in (dict(attrs).get("class") or "")
+            and "mark" in (dict(attrs).get("class") or "").split()
         ):
             self.skip += 1
 

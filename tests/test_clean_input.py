@@ -127,7 +127,7 @@ def test_an_import_opens_a_week_on_another_weekday_only_when_told(client, bureau
     errors = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import_table", str(path), "--user", "ju", stdout=io.StringIO(), stderr=errors)
-    assert "2022-11-29 是星期二" in errors.getvalue()
+    assert "2022年11月29日是星期二" in errors.getvalue()
     assert state() == before
     call_command("import_table", str(path), "--user", "ju", "--other-weekday", stdout=io.StringIO())
     assert Week.objects.filter(date="2022-11-29").exists()
@@ -137,7 +137,7 @@ def test_an_import_opens_a_week_on_another_weekday_only_when_told(client, bureau
     ("date", "other_weekday", "message"),
     [
         ("1022-11-28", "on", "1022-11-28 早于 2000-01-01，请检查年份。"),
-        ("2022-11-29", "", "2022-11-29 是星期二"),
+        ("2022-11-29", "", "2022年11月29日是星期二"),
     ],
 )
 def test_week_management_refuses_an_implausible_date(client, bureau, date, other_weekday, message):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pandas as pd
@@ -287,7 +288,7 @@ class TestTargets:
         assert section["target"] == "40.0%"
         qinyang = section["rows"][0]  # 42.5% of 1815: past 40%
         assert qinyang["status"] == "complete"
-        assert qinyang["status_text"] == "已达目标"
+        assert qinyang["status_text"] == "已达到目标安装率"
 
 
 @pytest.mark.usefixtures("seed")
@@ -300,7 +301,8 @@ class TestPacePage:
         assert qinyang["new"] == 0
         assert qinyang["weeks_left"] is None
         assert qinyang["stalled"] and qinyang["missed"]
-        assert "按当前进度（无新增）无法按期完成" in response.content.decode()
+        assert qinyang["forecast_text"] == "按当前进度无法按期完成"
+        assert qinyang["shortfall"] == 87326 - 29577  # no progress: all of it is short
 
     def test_it_projects_a_date_at_the_pace_of_the_week(self, client):
         response = client_for(client, "leader").get(PACE)
@@ -326,7 +328,63 @@ class TestPacePage:
         Measure.objects.filter(slug="valve_pipe").update(target_date=datetime.date(2022, 11, 1))
         response = client_for(client, "leader").get(PACE)
         assert response.context["sections"][0]["deadline_past"] is True
-        assert "已过完成期限，未达目标" in response.content.decode()
+        assert "已过完成期限，未达到目标安装率" in response.content.decode()
+
+    def texts(self, client) -> dict[tuple[str, str], list[str]]:
+        """Each row's cell texts by (measure slug, region name), tags dropped."""
+        html = client_for(client, "leader").get(PACE).content.decode()
+        rows = {}
+        for section in re.findall(r'<section class="pace-section".*?</section>', html, flags=re.S):
+            slug = re.search(r'id="pace-([a-z_]+)"', section).group(1)
+            for row in re.findall(r"<tr class=.*?</tr>", section, flags=re.S):
+                cells = [
+                    re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip()
+                    for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)
+                ]
+                rows[(slug, cells[0])] = cells
+        return rows
+
+    def test_it_says_a_deadline_will_be_missed_with_the_households_short(self, client):
+        rows = self.texts(client)
+        # 孟州市 自闭阀: 50707 to go at 60 a week; 5 weeks to 2022-12-31 add 300.
+        assert rows[("valve_pipe", "孟州市")][1] == "● 按当前进度无法按期完成（到期差50407户）"
+        # 示范区 液化气: 694 to go at 12 a week: 634 short.
+        assert rows[("hose_lpg", "示范区")][1] == "● 按当前进度无法按期完成（到期差634户）"
+
+    def test_it_never_shows_a_projected_year_past_the_deadline(self, client):
+        html = client_for(client, "leader").get(PACE).content.decode()
+        years = {int(y) for y in re.findall(r"(\d{4})(?:年|-\d\d-\d\d)", html)}
+        assert years == {2022}
+
+    def test_it_projects_a_date_in_words_when_on_track(self, client):
+        rows = self.texts(client)
+        assert rows[("hose_lpg", "沁阳市")][1] == "按当前进度预计完成日期：2022年12月19日"
+
+    def test_it_gives_paces_with_their_unit(self, client):
+        rows = self.texts(client)
+        # Columns: region, forecast, rate, new, pace, needed, still to install.
+        assert rows[("hose_lpg", "沁阳市")][4:6] == ["291户/周", "209户/周"]
+        assert rows[("valve_pipe", "孟州市")][4:6] == ["60户/周", "10142户/周"]
+
+    def test_it_says_stalled_instead_of_a_zero_pace(self, client):
+        rows = self.texts(client)
+        assert rows[("valve_pipe", "沁阳市")][4] == "停滞（本周无新增）"
+        html = client_for(client, "leader").get(PACE).content.decode()
+        assert "0.0（" not in html and "近1周）" not in html
+
+    def test_it_shows_no_pace_for_a_complete_region(self, client):
+        rows = self.texts(client)
+        assert rows[("hose_pipe", "博爱县")][1] == "已达到目标安装率"
+        assert rows[("hose_pipe", "博爱县")][4] == "—"
+
+    def test_it_puts_the_forecast_beside_the_region(self, client):
+        html = client_for(client, "leader").get(PACE).content.decode()
+        head = re.findall(r"<th scope=\"col\"[^>]*>(.*?)</th>", html)[:2]
+        assert head == ["县(市、区)", "预测"]
+
+    def test_it_links_every_region_to_its_page(self, client):
+        html = client_for(client, "leader").get(PACE).content.decode()
+        assert html.count('href="/regions/qinyang/"') == 3  # once per measure
 
     def test_it_offers_the_targets_form_to_bureau_staff_only(self, client):
         assert "/targets/" in client_for(client, "bureau").get(PACE).content.decode()

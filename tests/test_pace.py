@@ -239,6 +239,43 @@ def test_it_gives_flags_per_region_and_measure():
     )
     flags = pace.flags(pace.forecast(table, W, targets()))
     assert flags == {
-        (1, 1): {"missed": True, "stalled": True},
-        (2, 1): {"missed": False, "stalled": False},
+        (1, 1): {"missed": True, "stalled": True, "band": rules.BAND_FAR_BEHIND},
+        (2, 1): {"missed": False, "stalled": False, "band": rules.BAND_ON_TRACK},
     }
+
+
+class TestBandAgainstTheDeadline:
+    """The forecast's band, pace needed and shortfall (rules.target_band and friends) per row."""
+
+    def test_it_needs_the_remaining_households_over_the_whole_weeks_left(self):
+        # 75 to go, 40 days to 2022-12-31 = 5 whole weeks: 15 a week; 15 a week is on track.
+        row = forecast_row(history((weeks_before(1), 100, 10), (W, 100, 25)))
+        assert row["weeks_to_deadline"] == 5
+        assert row["needed_pace"] == 15
+        assert row["band"] == rules.BAND_ON_TRACK
+        assert row["shortfall"] == 0
+        assert row["status"] == pace.ON_TRACK  # the same verdict as the projected date
+
+    def test_it_is_behind_between_half_and_the_whole_pace_needed(self):
+        # 80 to go, 16 a week needed, 10 a week done: 30 short at the deadline.
+        row = forecast_row(history((weeks_before(1), 100, 10), (W, 100, 20)))
+        assert row["needed_pace"] == 16
+        assert row["band"] == rules.BAND_BEHIND
+        assert row["shortfall"] == 30
+        assert row["status"] == pace.WILL_MISS
+
+    def test_it_is_far_behind_below_half(self):
+        row = forecast_row(history((weeks_before(1), 100, 10), (W, 100, 15)))
+        assert row["band"] == rules.BAND_FAR_BEHIND
+        assert row["shortfall"] == 85 - 25
+
+    def test_it_gives_no_band_without_a_deadline(self):
+        row = forecast_row(history((weeks_before(1), 100, 10), (W, 100, 15)), deadline=None)
+        assert row["band"] is None
+        assert pd.isna(row["needed_pace"])
+        assert pd.isna(row["shortfall"])
+
+    def test_it_gives_no_band_to_a_first_report(self):
+        row = forecast_row(history((W, 100, 15)))
+        assert row["band"] is None
+        assert row["needed_pace"] == 17  # ceil(85 / 5)

@@ -339,54 +339,38 @@ def test_it_offers_the_natural_first_direction_of_each_column(leader_client):
     assert 'href="?sort=valve_pipe_rank"' in page  # first place first
 
 
-# Marks
+# Marks (counted and placed in tests/test_ranking_marks.py) and the summary above the table
 
 
 def rank_column(measure: str) -> int:
     return 1 + COLUMNS.index(f"{measure}_rank")
 
 
-@pytest.mark.parametrize("measure", MEASURES)
-def test_it_marks_the_first_three_places(leader_client, measure):
-    rows = parse_table(leader_client.get(URL)).body[:-1]
-    marked = {row.region for row in rows if "rank-top" in row.cells[rank_column(measure)].classes}
-    assert marked == {r["region"] for r in seed_regions() if int(r[f"{measure}_rank"]) <= 3}
-
-
-@pytest.mark.parametrize("measure", MEASURES)
-def test_it_marks_the_last_three_places(leader_client, measure):
-    rows = parse_table(leader_client.get(URL)).body[:-1]
-    marked = {
-        row.region for row in rows if "rank-bottom" in row.cells[rank_column(measure)].classes
-    }
-    ranks = [int(r[f"{measure}_rank"]) for r in seed_regions()]
-    # Among the last three places: fewer than three regions rank behind.
-    expected = {
-        r["region"]
-        for r in seed_regions()
-        if sum(other > int(r[f"{measure}_rank"]) for other in ranks) < 3
-    }
-    assert marked == expected
-    assert len(marked) == 3
-
-
-def test_it_marks_the_regions_with_no_new_installs_this_week(leader_client):
-    rows = parse_table(leader_client.get(URL)).body[:-1]
-    marked = {row.region for row in rows if "no-new" in row.classes and row.cells[0].marks}
-    expected = {r["region"] for r in seed_regions() if all(r[f"{m}_new"] == "0" for m in MEASURES)}
-    assert marked == expected
-    assert expected  # the seed has such regions (温县, 博爱县, ...)
+def test_it_marks_the_places_in_no_colour_only(leader_client):
+    # The ends of the ranking are named in the summary, in words; no cell is coloured for them.
+    page = leader_client.get(URL).content.decode()
+    assert "rank-top" not in page and "rank-bottom" not in page
 
 
 def test_it_marks_no_region_as_stalled_in_the_first_week(leader_client):
     rows = parse_table(leader_client.get(FIRST_WEEK_URL)).body
-    assert not [row.region for row in rows if "no-new" in row.classes]
+    assert not [
+        row.region for row in rows if any("mark-stalled" in m for c in row.cells for m in c.marks)
+    ]
 
 
 def test_it_explains_the_marks_in_a_legend(leader_client):
     page = leader_client.get(URL).content.decode()
-    for text in ("名次前三", "名次后三", "本周无新增安装"):
-        assert text in page
+    legend = page[
+        page.index('<ul class="legend"') : page.index("</ul>", page.index('<ul class="legend"'))
+    ]
+    for glyph, text in [
+        ("◐", "进度滞后"),
+        ("●", "严重滞后"),
+        ("停", "停滞（本周无新增）"),
+        ("↑2", "名次较上周变化"),
+    ]:
+        assert glyph in legend and text in legend
 
 
 # Navigation

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from installs import chart_tables, charts, layout, pace, rules, selectors
+from installs import chart_tables, charts, layout, pace, rules, selectors, summary, tables
 from installs.models import Measure, Region, Week
 from installs.permissions import Role, any_role_required, role_required, user_role
 from installs.services.targets import TargetInput, targets_save
@@ -101,9 +101,19 @@ def _chosen_measure(request: HttpRequest, measures: list[Measure]) -> Measure | 
 
 
 @any_role_required
+def region_pick(request: HttpRequest) -> HttpResponse:
+    """The region switcher's target: a plain GET form, so it works without JavaScript."""
+    region = get_object_or_404(Region, slug=request.GET.get("region", ""))
+    return redirect("installs:region_detail", slug=region.slug)
+
+
+@any_role_required
 def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
     region = get_object_or_404(Region, slug=slug)
     history = selectors.progress_history()
+    # Where it stands now: in the week the role sees first (leadership: the latest published).
+    week = selectors.latest_week(published_only=user_role(request.user) == Role.LEADER)
+    standing = None if week is None else selectors.region_standing(region, week)
     figures = charts.region_figures(history, region)
     header = layout.header_rows(history.measures)
     # The region's table has a date where the ranking page has the region.
@@ -113,12 +123,36 @@ def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "installs/region_detail.html",
         {
             "region": region,
+            "regions": selectors.region_list(),
+            "standing": standing,
+            "standing_rows": [] if standing is None else _standing_rows(standing),
             "header_rows": header,
             "rows": _region_week_rows(history, region),
             "rate_chart": charts.figure_html(figures["rate"], div_id="region-rate"),
             "rank_chart": charts.figure_html(figures["rank"], div_id="region-rank"),
         },
     )
+
+
+def _standing_rows(standing: selectors.RegionStanding) -> list[dict]:
+    """Each measure's standing with its sentences worded for the page."""
+    rows = []
+    for item in standing.measures:
+        rows.append(
+            {
+                "item": item,
+                "band_text": "" if item.band is None else tables.BAND_LABELS[item.band],
+                "band_glyph": tables.BAND_GLYPHS.get(item.band, ""),
+                "pace": None if item.pace is None else Decimal(str(item.pace)),
+                # As on the pace page: no progress and none this week reads 停滞, not "0 a week".
+                "pace_stalled": item.stalled and (item.pace is None or item.pace <= 0),
+                "deadline_text": ""
+                if item.measure.target_date is None
+                else summary.date_text(item.measure.target_date),
+                "target": charts.percent_text(item.measure.target_rate),
+            }
+        )
+    return rows
 
 
 def _region_week_rows(history: selectors.ProgressHistory, region: Region) -> list[dict]:
@@ -165,15 +199,21 @@ def week_pace(request: HttpRequest, date: datetime.date) -> HttpResponse:
     for measure in progress.measures:
         rows = forecast[forecast["measure"] == measure.pk].to_dict("records")
         rows = sorted((r for r in rows if r["region"] in order), key=lambda r: order[r["region"]])
+        windows = {r["window_weeks"] for r in rows if not pd.isna(r["window_weeks"])}
         sections.append(
             {
                 "measure": measure,
                 "target": charts.percent_text(measure.target_rate),
+                "deadline_text": ""
+                if measure.target_date is None
+                else summary.date_text(measure.target_date),
                 "deadline_past": measure.target_date is not None
                 and measure.target_date < week.date,
                 "rows": [_pace_row(row, regions[row["region"]]) for row in rows],
                 "missed": sum(1 for r in rows if r["missed"]),
                 "stalled": sum(1 for r in rows if r["stalled"]),
+                # The pace's window, said once per section: the longest any row has.
+                "window_weeks": max(windows) if windows else None,
             }
         )
     return render(
@@ -188,19 +228,34 @@ def week_pace(request: HttpRequest, date: datetime.date) -> HttpResponse:
     )
 
 
-# How each forecast reads, in the bureau's words.
+# How each forecast reads, in the bureau's words (glossary: 按当前进度…).
 STATUS_TEXT = {
     pace.COMPLETE: _("Target reached"),
     pace.NO_HOUSEHOLDS: _("No households to equip"),
     pace.DEADLINE_PAST: _("Deadline passed, target not reached"),
     pace.NO_HISTORY: _("Only one week reported: no pace yet"),
-    pace.ZERO_PACE: _("Cannot finish at the current pace"),
+    pace.ZERO_PACE: _("No new installs lately: no projected date"),
     pace.WILL_MISS: _("Will miss the deadline at this pace"),
     pace.ON_TRACK: _("On track"),
 }
 
 
 def _pace_row(row: dict, region: Region) -> dict:
+    status = row["status"]
+    shortfall = None if pd.isna(row["shortfall"]) else int(row["shortfall"])
+    has_deadline = row["target_date"] is not None
+    if status == pace.ZERO_PACE and has_deadline:
+        # No progress against a deadline is missing it, by every household still to go.
+        text = STATUS_TEXT[pace.WILL_MISS]
+    elif status == pace.ON_TRACK and row["projected_date"] is not None:
+        text = _("Projected completion at this pace: %(date)s") % {
+            "date": summary.date_text(row["projected_date"])
+        }
+    else:
+        text = STATUS_TEXT[status]
+    short = status in (pace.ZERO_PACE, pace.WILL_MISS, pace.DEADLINE_PAST) and bool(shortfall)
+    band = row["band"]
+    pace_value = None if pd.isna(row["pace"]) else Decimal(str(row["pace"]))
     return {
         "region": region,
         "households": row["households"],
@@ -210,11 +265,20 @@ def _pace_row(row: dict, region: Region) -> dict:
         "remaining": max(row["remaining"], 0),
         "gained": None if pd.isna(row["gained"]) else int(row["gained"]),
         "window_weeks": None if pd.isna(row["window_weeks"]) else row["window_weeks"],
-        "pace": None if pd.isna(row["pace"]) else Decimal(str(row["pace"])),
+        # A complete region has no pace to speak of.
+        "pace": None if status in (pace.COMPLETE, pace.NO_HOUSEHOLDS) else pace_value,
+        # No progress over the window and none this week: say so, not "0.0 a week".
+        "pace_stalled": row["stalled"] and (pace_value is None or pace_value <= 0),
+        "needed_pace": None if pd.isna(row["needed_pace"]) else int(row["needed_pace"]),
         "weeks_left": None if pd.isna(row["weeks_left"]) else int(row["weeks_left"]),
         "projected_date": row["projected_date"],
-        "status": row["status"],
-        "status_text": STATUS_TEXT[row["status"]],
+        "status": status,
+        "status_text": STATUS_TEXT[status],
+        "forecast_text": text,
+        "shortfall": shortfall if short else None,
+        "band": band,
+        "band_glyph": tables.BAND_GLYPHS.get(band, ""),
+        "band_text": "" if band is None else tables.BAND_LABELS[band],
         "stalled": row["stalled"],
         "missed": row["missed"],
     }

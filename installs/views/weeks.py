@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
-from installs import charts, layout, pace, rate_bars, revision, selectors, tables
+from installs import charts, layout, pace, rate_bars, revision, selectors, summary, tables
 from installs.models import Measure, Week
 from installs.permissions import Role, any_role_required, user_role
 
@@ -36,7 +36,7 @@ def _get_week_or_404(date: datetime.date) -> Week:
 def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = _get_week_or_404(date)
     # The week as computed (rules, last week's ranks, pace), reused until any figure changes.
-    progress, movement, flags, dates = revision.memoised(
+    progress, movement, flags, facts, dates = revision.memoised(
         ("ranking", week.pk, week.state), lambda: _ranking_data(week)
     )
     table = tables.progress_table(progress, request=request, movement=movement, flags=flags)
@@ -48,6 +48,8 @@ def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
             "week": week,
             "week_options": _week_options(dates, week.date),
             "table": table,
+            # Worded per request (the facts are memoised, the language is the request's).
+            "summary": summary.summary_paragraphs(facts),
             "title": layout.table_title(),
             "date_line": layout.date_line(week.date),
             "note": layout.NOTE,
@@ -75,8 +77,10 @@ def _rate_bars(progress: selectors.WeekProgress) -> list[tuple[Measure, rate_bar
 def _ranking_data(week: Week) -> tuple:
     progress = selectors.week_progress(week)
     movement = selectors.week_rank_movement(progress)
-    flags = pace.flags(selectors.week_forecast(progress))
-    return progress, movement, flags, selectors.week_dates()
+    forecast = selectors.week_forecast(progress)
+    flags = pace.flags(forecast)
+    facts = summary.week_summary(progress, forecast)
+    return progress, movement, flags, facts, selectors.week_dates()
 
 
 def _week_options(dates: list[datetime.date], current: datetime.date) -> SafeString:

@@ -84,7 +84,7 @@ def test_it_shows_the_pace_page(login, live_server):
     load_seed()
     page = login(make_user("lingdao", "leader"), "/weeks/2022-11-21/pace/")
     assert page.url.endswith("/weeks/2022-11-21/pace/")
-    assert "按当前进度（无新增）无法按期完成" in page.inner_text("main")
+    assert "按当前进度无法按期完成" in page.inner_text("main")
     assert page.locator(".pace-table").count() == 3
     save_screenshot(page, "charts-pace")
 
@@ -110,13 +110,12 @@ def test_it_draws_the_small_rate_bars_under_the_ranking_table(login, live_server
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_draws_the_pace_marks_without_changing_the_cell_text(login, live_server):
+def test_it_draws_the_pace_marks_as_text_beside_the_cell_text(login, live_server):
     load_seed()
     page = login(make_user("lingdao", "leader"), "/weeks/2022-11-21/")
-    first_rate = page.locator(".progress-table tbody tr:nth-child(1) td.rate").first
-    assert first_rate.inner_text() == "33.9%"  # 沁阳市 自闭阀, as printed
-    mark = first_rate.locator(".mark-missed")
-    assert mark.get_attribute("title") == "按当前进度无法按期完成"
-    drawn = mark.evaluate("el => getComputedStyle(el, '::after').content")
-    assert drawn == '"!"'
+    rate = page.locator(".progress-table tbody tr:nth-child(2) td.rate").first
+    assert rate.inner_text() == "36.7%●"  # 孟州市 自闭阀, as printed, then its band
+    mark = rate.locator(".mark")
+    assert mark.get_attribute("aria-label") == "严重滞后"
+    assert mark.evaluate("el => getComputedStyle(el, '::after').content") == "none"
     save_screenshot(page, "charts-ranking-marks")

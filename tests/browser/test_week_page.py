@@ -24,9 +24,13 @@ def leader_page(login, live_server):
 def cell(page, row: int, column: str) -> str:
     """The text of body row ``row`` (1-based) in ``column`` (a seed TSV column name)."""
     index = 1 + ["region", *COLUMNS].index(column)
+    # The cell's own text, without the glyph of a mark (停, ●, ↑2) beside it.
     return page.locator(
         f".progress-table tbody tr:nth-child({row}) > :nth-child({index})"
-    ).inner_text()
+    ).evaluate(
+        "el => Array.from(el.childNodes).filter(n => !(n.classList && n.classList.contains('mark')))"
+        ".map(n => n.textContent).join('').trim()"
+    )
 
 
 def test_it_shows_the_newspaper_table(leader_page):

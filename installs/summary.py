@@ -1,0 +1,318 @@
+"""
+The week's summary: what a leader reads in thirty seconds above the table, and
+what the weekly notice (进度通报) will say, from one computation.
+
+``week_summary`` turns a computed week (the rules' table, totals and the
+previous week's rows, plus the pace forecast) into plain facts: numbers and
+names, no HTML, no ORM query. ``summary_paragraphs`` words those facts as
+Chinese sentences (through gettext, so the source strings stay English like
+every UI string). The ranking page shows the paragraphs; the notice reuses them.
+
+Every number here comes from ``installs.rules`` (rates, ranks, percentage
+points) or ``installs.pace`` (stalled, bands), so the summary and the table
+cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
+from installs import rules
+
+if TYPE_CHECKING:
+    from installs.selectors import WeekProgress
+
+
+@dataclass(frozen=True)
+class Place:
+    """A region named in the summary, with its rank and rate as the table shows them."""
+
+    name: str
+    slug: str
+    rank: int
+    rate: str  # rules.rate_text
+
+
+@dataclass(frozen=True)
+class MeasureSummary:
+    """One measure's facts for the week: the city-wide row, the ends of the ranking, the bands."""
+
+    name: str  # 自闭阀·管道气
+    slug: str
+    rate: str  # 全市 (the 合计 row's rate), rules.rate_text; "" without households
+    # Since last week in percentage points, over the regions that reported both weeks;
+    # None in a first week.
+    change_points: Decimal | None
+    new: int | None  # the 合计 row's 环比新增安装数; None without an earlier week
+    top: list[Place]  # rank 1–3 (ties included), best first
+    bottom: list[Place]  # the last three places (ties included), best first
+    stalled: list[str]  # regions stalled in this measure: 停滞（本周无新增）
+    target_rate: str  # 目标安装率, e.g. "100.0%"
+    deadline: datetime.date | None  # 完成期限
+    # Regions per band (rules.BAND_*), names in official order; only where a deadline is set.
+    bands: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def will_miss(self) -> list[str]:
+        """按当前进度无法按期完成: behind and far behind together, official order kept per band."""
+        return self.bands.get(rules.BAND_BEHIND, []) + self.bands.get(rules.BAND_FAR_BEHIND, [])
+
+
+@dataclass(frozen=True)
+class WeekSummary:
+    """The week's facts: who reported, each measure's summary, which regions stalled."""
+
+    date: datetime.date
+    reported: int  # 已填报 n …
+    region_count: int  # … of N
+    unreported: list[str]  # 未填报, official order
+    # 按时填报: how many reported before 填报截止时间. There is no deadline for
+    # reporting yet; when one exists, fill this in week_summary (and the paragraph
+    # words it). None means "not known", never zero.
+    reported_on_time: int | None
+    measures: list[MeasureSummary]
+    stalled: list[str]  # regions with no new installs in any measure not yet complete
+
+
+def week_summary(progress: WeekProgress, forecast: pd.DataFrame) -> WeekSummary:
+    """
+    The facts of one computed week. ``progress``: ``selectors.week_progress``;
+    ``forecast``: ``pace.forecast`` of the same week (``selectors.week_forecast``).
+    """
+    names = {region.pk: region for region in progress.regions}
+    order = {region.pk: place for place, region in enumerate(progress.regions)}
+    table = progress.table
+    previous = progress.previous_snapshots
+    measures = []
+    for measure in progress.measures:
+        rows = table[table["measure"] == measure.pk]
+        total = progress.total(measure)
+        measures.append(
+            MeasureSummary(
+                name=str(measure),
+                slug=measure.slug,
+                rate=""
+                if total is None
+                else rules.rate_text(total["installed"], total["households"]),
+                change_points=_change(table, previous, measure.pk),
+                new=None if total is None else total["new"],
+                top=_places(rows, names, order, top=True),
+                bottom=_places(rows, names, order, top=False),
+                stalled=_in_order(
+                    forecast[(forecast["measure"] == measure.pk) & forecast["stalled"]]["region"],
+                    names,
+                    order,
+                ),
+                target_rate=_percent(measure.target_rate),
+                deadline=measure.target_date,
+                bands=_bands(forecast[forecast["measure"] == measure.pk], names, order)
+                if measure.target_date is not None
+                else {},
+            )
+        )
+    reported = progress.reported_region_ids
+    return WeekSummary(
+        date=progress.week.date,
+        reported=len(reported),
+        region_count=len(progress.regions),
+        unreported=[r.name for r in progress.regions if r.pk not in reported],
+        reported_on_time=None,
+        measures=measures,
+        stalled=_stalled_regions(forecast, names, order),
+    )
+
+
+def _percent(fraction: Decimal) -> str:
+    """A target such as Decimal("0.95") as a rate reads: "95.0%"."""
+    exact = Fraction(str(fraction))
+    return rules.rate_text(exact.numerator, exact.denominator)
+
+
+def _change(table: pd.DataFrame, previous: pd.DataFrame | None, measure: int) -> Decimal | None:
+    """
+    The 全市 rate's change since last week, like for like: both weeks' rates over
+    the regions that reported the measure in both. When every region reported
+    both weeks (the usual case) that is the 合计 row's change; a region missing
+    from one week cannot make the city seem to move.
+    """
+    if previous is None or previous.empty:
+        return None
+    now = table[table["measure"] == measure]
+    before = previous[previous["measure"] == measure]
+    both = set(now["region"].tolist()) & set(before["region"].tolist())
+    if not both:
+        return None
+    now = now[now["region"].isin(both)]
+    before = before[before["region"].isin(both)]
+    return rules.rate_change_points(
+        installed=int(now["installed"].sum()),
+        households=int(now["households"].sum()),
+        previous_installed=int(before["installed"].sum()),
+        previous_households=int(before["households"].sum()),
+    )
+
+
+def _places(rows: pd.DataFrame, names: dict, order: dict, *, top: bool) -> list[Place]:
+    ranked = rows[rows["rank"].notna()]
+    if ranked.empty:
+        return []
+    ranks = [int(r) for r in ranked["rank"]]
+    if top:
+        chosen = ranked[ranked["rank"] <= rules.NAMED_PLACES]
+    else:
+        chosen = ranked[ranked["rank"] >= rules.bottom_places_from(ranks)]
+    chosen = sorted(
+        (
+            (int(rank), order[region], region, installed, households)
+            for region, rank, installed, households in zip(
+                chosen["region"],
+                chosen["rank"],
+                chosen["installed"],
+                chosen["households"],
+                strict=True,
+            )
+            if region in names
+        ),
+    )
+    return [
+        Place(
+            name=names[region].name,
+            slug=names[region].slug,
+            rank=rank,
+            rate=rules.rate_text(installed, households),
+        )
+        for rank, _place, region, installed, households in chosen
+    ]
+
+
+def _in_order(region_ids, names: dict, order: dict) -> list[str]:
+    ids = [int(r) for r in region_ids if int(r) in names]
+    return [names[r].name for r in sorted(set(ids), key=order.__getitem__)]
+
+
+def _bands(rows: pd.DataFrame, names: dict, order: dict) -> dict[str, list[str]]:
+    bands: dict[str, list[str]] = {}
+    for band in (
+        rules.BAND_COMPLETE,
+        rules.BAND_ON_TRACK,
+        rules.BAND_BEHIND,
+        rules.BAND_FAR_BEHIND,
+    ):
+        bands[band] = _in_order(rows[rows["band"] == band]["region"], names, order)
+    return bands
+
+
+def _stalled_regions(forecast: pd.DataFrame, names: dict, order: dict) -> list[str]:
+    """
+    Regions stalled as a whole: stalled in at least one measure (pace's rule: no
+    new installs this week while below 100%) and no new installs in any other.
+    """
+    stalled = []
+    for region, rows in forecast.groupby("region", sort=False):
+        news = [n for n in rows["new"].tolist() if n is not pd.NA and n is not None]
+        if rows["stalled"].any() and not any(n > 0 for n in news):
+            stalled.append(region)
+    return _in_order(stalled, names, order)
+
+
+# Wording: the Chinese sentences of the summary.
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of the summary: a short label (shown bold) and its sentence."""
+
+    label: str
+    text: str
+
+
+def summary_paragraphs(summary: WeekSummary) -> list[Paragraph]:
+    """The summary in words: one paragraph for reporting, one per measure, one for stalled regions."""
+    paragraphs = [Paragraph(_("Reporting"), _reporting_text(summary))]
+    paragraphs += [Paragraph(m.name, _measure_text(m)) for m in summary.measures]
+    if summary.stalled:
+        paragraphs.append(
+            Paragraph(
+                _("Stalled (no new installs this week)"),
+                _names(summary.stalled) + pgettext("end of a sentence", "."),
+            )
+        )
+    return paragraphs
+
+
+def _reporting_text(summary: WeekSummary) -> str:
+    text = _("Reported %(reported)s/%(total)s regions") % {
+        "reported": summary.reported,
+        "total": summary.region_count,
+    }
+    if summary.reported_on_time is not None:
+        text += _(", %(count)s on time") % {"count": summary.reported_on_time}
+    if summary.unreported:
+        text += _("; not reported: %(regions)s") % {"regions": _names(summary.unreported)}
+    return text + pgettext("end of a sentence", ".")
+
+
+def _measure_text(measure: MeasureSummary) -> str:
+    parts = [_("City-wide rate %(rate)s") % {"rate": measure.rate or "—"}]
+    change = measure.change_points
+    if change is not None:
+        if change > 0:
+            parts.append(_("up %(points)s points on last week") % {"points": change})
+        elif change < 0:
+            parts.append(_("down %(points)s points on last week") % {"points": -change})
+        else:
+            parts.append(_("the same as last week"))
+    if measure.new is not None:
+        parts.append(_("%(count)s new installs this week") % {"count": measure.new})
+    sentence = pgettext("between clauses", ", ").join(parts)
+    clauses = [sentence]
+    if measure.top:
+        clauses.append(_("top three: %(places)s") % {"places": _places_text(measure.top)})
+    if measure.bottom:
+        clauses.append(_("last three: %(places)s") % {"places": _places_text(measure.bottom)})
+    if measure.deadline is not None:
+        missing = len(measure.will_miss)
+        if missing:
+            clauses.append(
+                ngettext(
+                    "at the current pace %(count)s region cannot reach %(target)s by %(deadline)s",
+                    "at the current pace %(count)s regions cannot reach %(target)s by %(deadline)s",
+                    missing,
+                )
+                % {
+                    "count": missing,
+                    "target": measure.target_rate,
+                    "deadline": date_text(measure.deadline),
+                }
+            )
+        else:
+            clauses.append(
+                _("every region is on track for %(target)s by %(deadline)s")
+                % {"target": measure.target_rate, "deadline": date_text(measure.deadline)}
+            )
+    return pgettext("between clauses", "; ").join(clauses) + pgettext("end of a sentence", ".")
+
+
+def _places_text(places: list[Place]) -> str:
+    return _names([_("%(name)s (%(rate)s)") % {"name": p.name, "rate": p.rate} for p in places])
+
+
+def _names(names: list[str]) -> str:
+    return pgettext("between names in a list", ", ").join(names)
+
+
+def date_text(date: datetime.date) -> str:
+    """The glossary's date in running text: 2022年12月31日."""
+    return _("%(year)s-%(month)s-%(day)s") % {
+        "year": date.year,
+        "month": date.month,
+        "day": date.day,
+    }
