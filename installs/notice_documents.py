@@ -209,7 +209,7 @@ def _cell(value: int | None) -> str:
 CHART_ROW = 13  # SVG units per region
 CHART_NAME_WIDTH = 40
 CHART_BAR_WIDTH = 70
-CHART_VALUE_WIDTH = 30
+CHART_VALUE_WIDTH = 36
 CHART_TOP = 4
 CHART_FONT_SIZE = 7.5
 

@@ -210,9 +210,11 @@ def wecom_markdown(text: str) -> str:
 
 def leader_addresses() -> list[str]:
     """The e-mail addresses of active leadership accounts, each once, in a stable order."""
-    users = get_user_model().objects.filter(
-        is_active=True, profile__role=Profile.Role.LEADER
-    ).exclude(email="")
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, profile__role=Profile.Role.LEADER)
+        .exclude(email="")
+    )
     return sorted({user.email for user in users})
 
 

@@ -35,9 +35,7 @@ def week_notice(request: HttpRequest, date: datetime.date) -> HttpResponse:
     """The week's latest notice (summary, both downloads, text to copy) and its earlier ones."""
     week = _get_week_or_404(date)
     # The documents are not read for the page: only the text and who and when.
-    notices = list(
-        Notice.objects.filter(week=week).defer("png", "pdf").order_by("-number")
-    )
+    notices = list(Notice.objects.filter(week=week).defer("png", "pdf").order_by("-number"))
     return render(
         request,
         "installs/notice.html",
@@ -55,9 +53,7 @@ def notice_download(
     request: HttpRequest, date: datetime.date, number: int, extension: str
 ) -> HttpResponse:
     """One notice's PDF or PNG, as it was published."""
-    notice = (
-        Notice.objects.filter(week__date=date, number=number).select_related("week").first()
-    )
+    notice = Notice.objects.filter(week__date=date, number=number).select_related("week").first()
     if notice is None or extension not in CONTENT_TYPES:
         raise Http404
     data = bytes(notice.pdf if extension == "pdf" else notice.png)
@@ -82,7 +78,6 @@ def _file_response(data: bytes, extension: str, filename: str, ascii_filename: s
     # Both names, as the workbook download does: some mail and chat clients drop filename*.
     disposition = "inline" if extension == "png" else "attachment"
     response["Content-Disposition"] = (
-        f"{disposition}; filename=\"{ascii_filename}\"; "
-        f"filename*=UTF-8''{quote(filename, safe='')}"
+        f"{disposition}; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename, safe='')}"
     )
     return response

@@ -1,0 +1,252 @@
+"""
+The weekly notice (进度通报): made by publishing a week, numbered across the
+campaign, frozen; its documents read back with Pillow and PDFium; its page for
+each role; the command; the messages for leadership.
+
+Each publication lays out a real PDF (about half a second): the tests publish
+as few times as they need.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from pathlib import Path
+
+import pypdfium2
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from PIL import Image
+
+from installs.models import Notice, Profile, Week
+from installs.services import notices
+from installs.services.weeks import week_lock, week_open, week_publish, week_unpublish
+from tests.factories import load_seed, make_region, make_user
+from tests.seed import seed_rows
+
+pytestmark = pytest.mark.django_db
+
+DATE = "2022-11-21"
+PAGE = f"/weeks/{DATE}/notice/"
+A4_LANDSCAPE_PT = (841.89, 595.28)
+
+
+@pytest.fixture
+def bureau():
+    return make_user("bureau", Profile.Role.BUREAU, first_name="王局")
+
+
+@pytest.fixture
+def seed_week(bureau) -> Week:
+    """The seed week, locked again (the fixture has it published from before notices existed)."""
+    load_seed()
+    return week_unpublish(week=Week.objects.get(date=DATE), actor=bureau, reason="纠正数据")
+
+
+@pytest.fixture
+def published(seed_week, bureau) -> Notice:
+    week_publish(week=seed_week, actor=bureau)
+    return Notice.objects.get(week=seed_week)
+
+
+def pdf_pages(data: bytes) -> list[tuple[tuple[float, float], str]]:
+    """Each page's size in points and its text, as PDFium reads them."""
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return [(page.get_size(), page.get_textpage().get_text_range()) for page in document]
+    finally:
+        document.close()
+
+
+def fold(text: str) -> str:
+    # PDFium puts line breaks where the layout wrapped; a figure is never split.
+    return "".join(text.split())
+
+
+# The documents, read back.
+
+
+def test_it_makes_a_png_legible_on_a_phone_and_within_the_robots_limit(published):
+    image = Image.open(io.BytesIO(bytes(published.png)))
+    assert image.format == "PNG"
+    assert 1600 <= image.width <= 2000
+    assert image.height < image.width  # the table part of the page, not the whole page
+    assert len(bytes(published.png)) <= 2 * 1024 * 1024
+
+
+def test_it_makes_one_a4_landscape_page_with_every_region_and_the_totals(published):
+    pages = pdf_pages(bytes(published.pdf))
+    assert len(pages) == 1
+    (width, height), text = pages[0]
+    assert (round(width), round(height)) == (842, 595)
+    text = fold(text)
+    rows = seed_rows()
+    for row in rows[:-1]:
+        assert row["region"] in text
+    total = rows[-1]
+    assert total["region"] == "合计"
+    for measure in ("valve_pipe", "hose_pipe", "hose_lpg"):
+        # 合计 as printed: households, installed and new in a row, then the rate.
+        cells = [total[f"{measure}_{field}"] for field in ("households", "installed", "new")]
+        assert "".join(cells) + total[f"{measure}_rate"] in text
+    assert "进度通报（第1期）" in text
+
+
+def test_it_writes_the_summary_of_the_ranking_page_into_text_and_pdf(published):
+    text = published.summary_text
+    assert text.splitlines()[0] == "进度通报（第1期）"
+    assert "2022年11月21日" in text.splitlines()[1]
+    # 全市, its change and the new installs; top and bottom three; the stalled regions.
+    assert "全市安装率33.2%，较上周提高0.1个百分点，本周新增安装499户" in text
+    assert "前三名：修武县（72.0%）、中站区（70.6%）、武陟县（54.1%）" in text
+    assert "停滞（本周无新增）：温县、博爱县、山阳区、马村区、中站区。" in text
+    assert "前三名：修武县（72.0%）" in fold(pdf_pages(bytes(published.pdf))[0][1])
+
+
+# Numbering and freezing.
+
+
+def test_it_numbers_notices_across_publish_withdraw_publish_and_keeps_the_earlier(
+    published, bureau
+):
+    week = published.week
+    assert published.number == 1
+    assert (published.published_by, published.published_by_name) == (bureau, "王局")
+    first_pdf = bytes(published.pdf)
+
+    week = week_unpublish(week=Week.objects.get(pk=week.pk), actor=bureau, reason="更正沁阳市")
+    assert Notice.objects.count() == 1  # withdrawing keeps the notice that was sent
+    week_publish(week=week, actor=bureau)
+    assert list(week.notices.order_by("number").values_list("number", flat=True)) == [1, 2]
+    assert bytes(Notice.objects.get(number=1).pdf) == first_pdf  # frozen
+
+
+def test_numbers_count_the_campaign_not_the_week(published, bureau):
+    week = week_open(date=published.week.date.replace(day=28), actor=bureau)
+    week = week_lock(week=week, actor=bureau)
+    week_publish(week=week, actor=bureau)
+    assert Notice.objects.get(week=week).number == 2
+
+
+def test_a_week_is_published_only_with_its_notice(seed_week, bureau, monkeypatch):
+    def fail(content):
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr(notices.notice_documents, "notice_files", fail)
+    with pytest.raises(RuntimeError):
+        week_publish(week=seed_week, actor=bureau)
+    assert Week.objects.get(pk=seed_week.pk).state == Week.State.LOCKED
+    assert not Notice.objects.exists()
+
+
+# The page and the downloads, for each role.
+
+
+@pytest.mark.parametrize("role", ["district", "bureau", "leader"])
+def test_every_role_reads_the_notice_and_downloads_both_files(published, role):
+    region = make_region("沁阳", "qinyang-other") if role == "district" else None
+    client = Client()
+    client.force_login(make_user(f"reader-{role}", role, region))
+    page = client.get(PAGE)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "进度通报（第1期）" in html
+    assert "复制通报文本" in html
+    assert 'id="notice-text"' in html and "前三名：修武县（72.0%）" in html
+    pdf = client.get(f"{PAGE}1.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content == bytes(published.pdf)
+    png = client.get(f"{PAGE}1.png")
+    assert png["Content-Type"] == "image/png"
+    assert (
+        Image.open(io.BytesIO(png.content)).width
+        == Image.open(io.BytesIO(bytes(published.png))).width
+    )
+
+
+def test_the_page_lists_earlier_notices_still_downloadable(published, bureau):
+    week = week_unpublish(week=published.week, actor=bureau, reason="更正")
+    client = Client()
+    client.force_login(make_user("leader", Profile.Role.LEADER))
+    withdrawn = client.get(PAGE).content.decode()
+    assert "本周的发布已撤回" in withdrawn
+    week_publish(week=week, actor=bureau)
+    html = client.get(PAGE).content.decode()
+    assert "进度通报（第2期）" in html
+    assert 'data-number="1"' in html and f"{PAGE}1.pdf" in html
+    assert client.get(f"{PAGE}1.pdf").content == bytes(published.pdf)
+
+
+def test_an_unpublished_week_has_no_notice_and_bureau_staff_may_preview_it(seed_week, bureau):
+    client = Client()
+    client.force_login(bureau)
+    assert "本周尚未发布" in client.get(PAGE).content.decode()
+    preview = client.get(f"{PAGE}preview.pdf")
+    assert preview.status_code == 200
+    assert "进度通报（未发布）" in fold(pdf_pages(preview.content)[0][1])
+    assert not Notice.objects.exists()
+    assert client.get(f"{PAGE}1.pdf").status_code == 404
+    assert client.get(f"{PAGE}preview.doc").status_code == 404
+
+
+# The command.
+
+
+def test_the_command_writes_the_published_notice(published, tmp_path: Path):
+    pdf, png = tmp_path / "n.pdf", tmp_path / "n.png"
+    call_command("notice", "--week", DATE, "--pdf", str(pdf), "--png", str(png))
+    assert pdf.read_bytes() == bytes(published.pdf)
+    assert png.read_bytes() == bytes(published.png)
+
+
+def test_the_command_renders_an_unpublished_week_marked_so(seed_week, tmp_path: Path):
+    pdf = tmp_path / "n.pdf"
+    call_command("notice", "--week", DATE, "--pdf", str(pdf))
+    (size, text), *more = pdf_pages(pdf.read_bytes())
+    assert not more
+    assert "进度通报（未发布）" in fold(text)
+    assert not Notice.objects.exists()
+    with pytest.raises(CommandError, match="no week 2022-11-22"):
+        call_command("notice", "--week", "2022-11-22", "--pdf", str(pdf))
+
+
+# What leadership are sent.
+
+
+def test_leadership_get_the_summary_and_image_in_wecom_and_the_pdf_by_mail(published, settings):
+    settings.WECOM_WEBHOOK_LEADERS = "http://127.0.0.1:9/cgi-bin/webhook/send?key=test"
+    make_user("leader-a", Profile.Role.LEADER, email="a@example.gov.cn")
+    make_user("leader-b", Profile.Role.LEADER)  # no address
+    make_user("gone", Profile.Role.LEADER, email="gone@example.gov.cn", is_active=False)
+    make_user("district", Profile.Role.DISTRICT, make_region("温", "wen-x"), email="d@x.cn")
+    markdown, image, mail = notices.notice_messages(published)
+
+    content = markdown.payload["markdown"]["content"]
+    assert content.startswith("**进度通报（第1期）**")
+    assert "全市安装率33.2%" in content
+    assert len(content.encode("utf-8")) <= 4096
+    raw = base64.b64decode(image.payload["image"]["base64"])
+    assert raw == bytes(published.png)
+    assert image.payload["image"]["md5"] == hashlib.md5(raw).hexdigest()
+
+    assert mail.channel == "email"
+    assert mail.target == ["a@example.gov.cn"]
+    assert mail.subject == "进度通报（第1期） 2022年11月21日"
+    [(name, data, mimetype)] = mail.attachments
+    assert (name, mimetype) == ("进度通报（第1期）_2022-11-21.pdf", "application/pdf")
+    assert data == bytes(published.pdf)
+
+
+def test_nothing_goes_where_there_is_no_webhook_and_no_address(published, settings):
+    settings.WECOM_WEBHOOK_LEADERS = ""
+    assert notices.notice_messages(published) == []
+
+
+def test_wecom_markdown_is_cut_at_whole_lines_to_4096_bytes():
+    text = "进度通报（第9期）\n" + "\n".join("县" * 300 for _ in range(10))
+    cut = notices.wecom_markdown(text)
+    assert len(cut.encode("utf-8")) <= 4096
+    assert cut.split("\n")[-1] == "县" * 300  # no line cut in half
+    assert cut.startswith("**进度通报（第9期）**\n")
