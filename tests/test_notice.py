@@ -84,7 +84,9 @@ def test_it_makes_one_a4_landscape_page_with_every_region_and_the_totals(publish
     text = fold(text)
     rows = seed_rows()
     for row in rows[:-1]:
-        assert row["region"] in text
+        # The region's row of the table: its name, then its first measure's counts.
+        counts = [row[f"valve_pipe_{field}"] for field in ("households", "installed", "new")]
+        assert row["region"] + "".join(counts) in text
     total = rows[-1]
     assert total["region"] == "合计"
     for measure in ("valve_pipe", "hose_pipe", "hose_lpg"):
@@ -189,6 +191,10 @@ def test_an_unpublished_week_has_no_notice_and_bureau_staff_may_preview_it(seed_
     assert not Notice.objects.exists()
     assert client.get(f"{PAGE}1.pdf").status_code == 404
     assert client.get(f"{PAGE}preview.doc").status_code == 404
+    # Leadership read notices, not previews.
+    client.force_login(make_user("leader", Profile.Role.LEADER))
+    assert "preview.pdf" not in client.get(PAGE).content.decode()
+    assert client.get(f"{PAGE}preview.pdf").status_code == 403
 
 
 # The command.
@@ -201,13 +207,14 @@ def test_the_command_writes_the_published_notice(published, tmp_path: Path):
     assert png.read_bytes() == bytes(published.png)
 
 
-def test_the_command_renders_an_unpublished_week_marked_so(seed_week, tmp_path: Path):
+def test_the_command_renders_a_withdrawn_week_afresh_marked_so(published, bureau, tmp_path):
+    week_unpublish(week=published.week, actor=bureau, reason="更正")
     pdf = tmp_path / "n.pdf"
     call_command("notice", "--week", DATE, "--pdf", str(pdf))
     (size, text), *more = pdf_pages(pdf.read_bytes())
     assert not more
     assert "进度通报（未发布）" in fold(text)
-    assert not Notice.objects.exists()
+    assert Notice.objects.count() == 1  # the preview is not stored
     with pytest.raises(CommandError, match="no week 2022-11-22"):
         call_command("notice", "--week", "2022-11-22", "--pdf", str(pdf))
 
