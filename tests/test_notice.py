@@ -12,14 +12,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import threading
 from pathlib import Path
 
 import pypdfium2
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models.signals import post_save
 from django.test import Client
 from PIL import Image
 
+from installs import signals
 from installs.models import Notice, Profile, Week
 from installs.services import notices
 from installs.services.weeks import week_lock, week_open, week_publish, week_unpublish
@@ -257,3 +261,44 @@ def test_wecom_markdown_is_cut_at_whole_lines_to_4096_bytes():
     assert len(cut.encode("utf-8")) <= 4096
     assert cut.split("\n")[-1] == "县" * 300  # no line cut in half
     assert cut.startswith("**进度通报（第9期）**\n")
+
+
+@pytest.fixture
+def without_revision_lock():
+    """
+    Saving a week bumps the one DataRevision row, which happens to queue two
+    publications behind each other; without it they really run at once, so the
+    numbering is tested on its own guarantee.
+    """
+    post_save.disconnect(sender=Week, dispatch_uid="revision-save-Week")
+    yield
+    signals.connect()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_weeks_published_at_the_same_moment_get_different_numbers(without_revision_lock):
+    """Both take the same next number at first; the unique constraint sends one to the next."""
+    weeks = [
+        Week.objects.create(date=f"2022-11-{day}", state=Week.State.LOCKED) for day in (21, 28)
+    ]
+    barrier = threading.Barrier(len(weeks))
+    outcomes: list[object] = [None] * len(weeks)
+
+    def publish(i: int) -> None:
+        try:
+            barrier.wait()
+            outcomes[i] = week_publish(week=weeks[i], actor=None)
+        except Exception as error:  # noqa: BLE001 - the test inspects every outcome
+            outcomes[i] = error
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=publish, args=(i,)) for i in range(len(weeks))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all(isinstance(outcome, Week) for outcome in outcomes), outcomes
+    numbers = sorted(Notice.objects.values_list("number", flat=True))
+    assert numbers == [1, 2]
+    assert {n.week_id for n in Notice.objects.all()} == {w.pk for w in weeks}
