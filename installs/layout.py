@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from installs.models import Measure
-from installs.selectors import WeekProgress
+from installs.progress import WeekProgress
 
 # The five columns of each measure, in the official order.
 FIELDS = ("households", "installed", "new", "rate", "rank")
@@ -100,19 +100,27 @@ def header_rows(measures: list[Measure]) -> list[list[HeaderCell]]:
 
 
 def region_rows(progress: WeekProgress) -> list[dict]:
-    """One dict per region in official order; a region that did not report has reported=False."""
+    """
+    One dict per region in official order; a region that did not report
+    (``rules.has_reported``) has reported=False.
+    """
     # The ranking page builds this for up to 200 regions per request: keys are made
     # once, and a region starts from an all-empty row that only reported measures fill.
     measures = [(m.pk, [(f, cell_key(m, f)) for f in FIELDS]) for m in progress.measures]
     empty = {key: None for _, keys in measures for _, key in keys}
     records = progress.records
+    reported = progress.reported_region_ids
     rows = []
     for region in progress.regions:
-        row = {"region": region.name, "slug": region.slug, "reported": False, **empty}
+        row = {
+            "region": region.name,
+            "slug": region.slug,
+            "reported": region.pk in reported,
+            **empty,
+        }
         for measure_pk, keys in measures:
             record = records.get((region.pk, measure_pk))
             if record is not None:
-                row["reported"] = True
                 for f, key in keys:
                     row[key] = _cell_value(f, record.get(f))
         rows.append(row)

@@ -28,7 +28,7 @@ from django.utils.translation import ngettext, pgettext
 from installs import rules
 
 if TYPE_CHECKING:
-    from installs.selectors import WeekProgress
+    from installs.progress import WeekProgress
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,9 @@ def week_summary(progress: WeekProgress, forecast: pd.DataFrame) -> WeekSummary:
     reported = progress.reported_region_ids
     return WeekSummary(
         date=progress.week.date,
-        reported=len(reported),
-        region_count=len(progress.regions),
+        # Counted as on 填报情况 (rules.reporting_count): over the active regions.
+        reported=progress.reported_count,
+        region_count=progress.region_count,
         unreported=[r.name for r in progress.regions if r.pk not in reported],
         reported_on_time=None,
         measures=measures,

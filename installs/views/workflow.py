@@ -17,7 +17,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
@@ -27,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from installs import audit, grid, reporting, selectors, validators
 from installs.forms import OneLineTextField
-from installs.models import Region, Snapshot, Week
+from installs.models import Region, Week
 from installs.permissions import Role, any_role_required, role_required, user_role
 from installs.services import weeks as week_services
 from installs.services.figures import (
@@ -108,14 +107,10 @@ def week_manage(request: HttpRequest) -> HttpResponse:
 
 
 def _render_manage(request: HttpRequest, form: WeekOpenForm, status: int = 200) -> HttpResponse:
-    reported = dict(
-        Snapshot.objects.filter(region__active=True)
-        .values("week")
-        .annotate(regions=Count("region", distinct=True))
-        .values_list("week", "regions")
-    )
-    region_count = Region.objects.filter(active=True).count()
-    rows = [{"week": week, "reported": reported.get(week.pk, 0)} for week in selectors.week_list()]
+    weeks = selectors.week_list()
+    reported = selectors.reported_counts(weeks)
+    region_count = selectors.active_region_count()
+    rows = [{"week": week, "reported": reported[week.pk]} for week in weeks]
     return render(
         request,
         "installs/week_manage.html",
