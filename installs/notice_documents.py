@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from installs import charts, layout, rate_bars, rules
-from installs.selectors import WeekProgress
+from installs.progress import WeekProgress
 
 # What a cell shows where there is no value (no earlier week, no households, no rank).
 MISSING = "—"
