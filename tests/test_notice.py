@@ -302,3 +302,27 @@ def test_weeks_published_at_the_same_moment_get_different_numbers(without_revisi
     numbers = sorted(Notice.objects.values_list("number", flat=True))
     assert numbers == [1, 2]
     assert {n.week_id for n in Notice.objects.all()} == {w.pk for w in weeks}
+
+
+# The deployment check.
+
+
+def test_the_deploy_check_finds_what_the_notice_needs_here():
+    from django.core import checks
+
+    from installs.notice_checks import notice_documents_check
+
+    assert notice_documents_check in checks.registry.registry.get_checks(
+        include_deployment_checks=True
+    )
+    assert notice_documents_check not in checks.registry.registry.get_checks()  # deploy only
+    assert notice_documents_check() == []
+
+
+def test_the_deploy_check_names_the_missing_chinese_font(monkeypatch, tmp_path):
+    from installs.notice_checks import notice_documents_check
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no fc-list: no font found
+    [error] = notice_documents_check()
+    assert error.id == "installs.E102"
+    assert "fonts-noto-cjk" in error.hint
