@@ -17,17 +17,19 @@ from pathlib import Path
 
 import pypdfium2
 import pytest
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models.signals import post_save
 from django.test import Client
 from PIL import Image
 
-from installs import signals
-from installs.models import Notice, Profile, Week
+from installs import outbox, signals
+from installs.models import Notice, OutboxMessage, Profile, Week
 from installs.services import notices
 from installs.services.weeks import week_lock, week_open, week_publish, week_unpublish
 from tests.factories import load_seed, make_region, make_user
+from tests.robot_receiver import RobotReceiver
 from tests.seed import seed_rows
 
 pytestmark = pytest.mark.django_db
@@ -223,36 +225,67 @@ def test_the_command_renders_a_withdrawn_week_afresh_marked_so(published, bureau
         call_command("notice", "--week", "2022-11-22", "--pdf", str(pdf))
 
 
-# What leadership are sent.
+# What leadership are sent: through the outbox, to a robot on 127.0.0.1 and by e-mail.
 
 
-def test_leadership_get_the_summary_and_image_in_wecom_and_the_pdf_by_mail(published, settings):
-    settings.WECOM_WEBHOOK_LEADERS = "http://127.0.0.1:9/cgi-bin/webhook/send?key=test"
+@pytest.fixture
+def leaders_robot(settings):
+    with RobotReceiver() as receiver:
+        settings.WECOM_ROBOTS = {**settings.WECOM_ROBOTS, "leaders": receiver.url}
+        settings.ROBOT_TIMEOUT_SECONDS = 5
+        yield receiver
+
+
+def test_publishing_sends_leadership_the_summary_the_image_and_the_pdf(
+    seed_week, bureau, leaders_robot
+):
     make_user("leader-a", Profile.Role.LEADER, email="a@example.gov.cn")
     make_user("leader-b", Profile.Role.LEADER)  # no address
     make_user("gone", Profile.Role.LEADER, email="gone@example.gov.cn", is_active=False)
     make_user("district", Profile.Role.DISTRICT, make_region("温", "wen-x"), email="d@x.cn")
-    markdown, image, mail = notices.notice_messages(published)
+    week_publish(week=seed_week, actor=bureau)
+    notice = Notice.objects.get()
 
-    content = markdown.payload["markdown"]["content"]
-    assert content.startswith("**进度通报（第1期）**")
+    results = outbox.deliver_due()
+    assert [r.ok for r in results] == [True, True, True]
+    markdown, image = (post["body"] for post in leaders_robot.posts)
+    assert markdown["msgtype"] == "markdown"
+    content = markdown["markdown"]["content"]
+    assert content.startswith("**进度通报（第1期）**\n")
     assert "全市安装率33.2%" in content
-    assert len(content.encode("utf-8")) <= 4096
-    raw = base64.b64decode(image.payload["image"]["base64"])
-    assert raw == bytes(published.png)
-    assert image.payload["image"]["md5"] == hashlib.md5(raw).hexdigest()
+    assert image["msgtype"] == "image"
+    raw = base64.b64decode(image["image"]["base64"])
+    assert raw == bytes(notice.png)
+    assert image["image"]["md5"] == hashlib.md5(raw).hexdigest()
 
-    assert mail.channel == "email"
-    assert mail.target == ["a@example.gov.cn"]
-    assert mail.subject == "进度通报（第1期） 2022年11月21日"
-    [(name, data, mimetype)] = mail.attachments
+    [sent] = mail.outbox
+    assert sent.to == ["a@example.gov.cn"]
+    assert sent.subject == "进度通报（第1期） 2022年11月21日"
+    assert sent.body == notice.summary_text
+    [(name, data, mimetype)] = sent.attachments
     assert (name, mimetype) == ("进度通报（第1期）_2022-11-21.pdf", "application/pdf")
-    assert data == bytes(published.pdf)
+    assert data == bytes(notice.pdf)
 
 
-def test_nothing_goes_where_there_is_no_webhook_and_no_address(published, settings):
-    settings.WECOM_WEBHOOK_LEADERS = ""
-    assert notices.notice_messages(published) == []
+def test_nothing_is_queued_without_a_webhook_or_an_address(seed_week, bureau, settings):
+    settings.WECOM_ROBOTS = {**settings.WECOM_ROBOTS, "leaders": ""}
+    make_user("leader-b", Profile.Role.LEADER)  # no address
+    week_publish(week=seed_week, actor=bureau)
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_publication_rolled_back_queues_nothing(seed_week, bureau, leaders_robot, monkeypatch):
+    make_user("leader-a", Profile.Role.LEADER, email="a@example.gov.cn")
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the e-mail could not be queued")
+
+    monkeypatch.setattr(notices.outbox, "enqueue_email", fail)
+    with pytest.raises(RuntimeError):
+        week_publish(week=seed_week, actor=bureau)
+    assert not OutboxMessage.objects.exists()  # the robot's two messages went with it
+    assert not Notice.objects.exists()
+    assert Week.objects.get(pk=seed_week.pk).state == Week.State.LOCKED
 
 
 def test_wecom_markdown_is_cut_at_whole_lines_to_4096_bytes():

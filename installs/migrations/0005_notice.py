@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('installs', '0003_profile_must_change_password'),
+        ('installs', '0004_week_deadline_contacts_outbox'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,17 +9,14 @@ lays out the PDF and the PNG (``installs.notice_documents``) and stores all of
 it with the next number of the campaign. Withdrawing a publication keeps the
 notice; publishing again makes a new number.
 
-``notice_messages`` builds what leadership are sent (data, one message per
-channel): the WeCom group robot's markdown summary and the table image, and
-an e-mail with the PDF to every leader with an address.
+``notice_send`` queues what leadership are sent in the outbox, in the same
+transaction: the WeCom group robot's markdown summary and the table image,
+and an e-mail with the PDF to every leader with an address.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime
-import hashlib
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -28,14 +25,14 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from installs import layout, notice_documents, selectors, summary
-from installs.models import Notice, Profile, Week
+from installs import layout, notice_documents, outbox, selectors, summary
+from installs.models import Notice, OutboxMessage, Profile, Week
 
 # Two weeks published at the same moment may both take the same next number; the
 # unique constraint refuses the second, which takes the number after (a few tries).
 NUMBER_ATTEMPTS = 5
 # The WeCom robot refuses markdown of more than 4096 bytes (UTF-8).
-WECOM_MARKDOWN_MAX_BYTES = 4096
+WECOM_MARKDOWN_MAX_BYTES = outbox.WECOM_MARKDOWN_MAX_BYTES
 
 
 def notice_make(*, week: Week, actor) -> Notice:
@@ -74,6 +71,7 @@ def notice_make(*, week: Week, actor) -> Notice:
                 notice.save()
         except IntegrityError:
             continue
+        notice_send(notice, actor=actor)
         return notice
     raise IntegrityError("No free notice number after several attempts.")
 
@@ -124,72 +122,56 @@ def _publisher_name(actor) -> str:
 
 # What leadership are sent.
 
-
-@dataclass(frozen=True)
-class NoticeMessage:
-    """
-    One message of a notice on one channel: ``wecom`` (a JSON body for the group
-    robot named by ``target``, a setting holding its webhook address) or
-    ``email`` (``target`` the addresses; subject, body and attachments).
-    """
-
-    channel: str
-    target: str | list[str]
-    payload: dict = field(default_factory=dict)
-    subject: str = ""
-    body: str = ""
-    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
+LEADERS_ROBOT = "leaders"  # settings.WECOM_ROBOTS: the webhook of WECOM_WEBHOOK_LEADERS
+OUTBOX_SOURCE = "notice"
 
 
-def notice_messages(notice: Notice) -> list[NoticeMessage]:
+def notice_send(notice: Notice, *, actor=None) -> list[OutboxMessage]:
     """
-    The notice for leadership: to their WeCom group the markdown summary, then
-    the table image; by e-mail the PDF, to every active leader with an address.
-    Nothing for a channel with nowhere to go (no webhook set, no addresses).
+    Queue the notice for leadership in the outbox (delivered by its worker after
+    the commit; nothing is sent if the publication rolls back): to their WeCom
+    group the markdown summary, then the table image; by e-mail the PDF, to
+    every active leader with an address. A channel with nowhere to go (no
+    webhook set, no address) is left out.
     """
-    messages = []
+    queued = []
     with translation.override(settings.LANGUAGE_CODE):
         heading = notice_documents.notice_heading(notice.number)
-        subject = f"{heading} {summary.date_text(notice.week.date)}"
-        if settings.WECOM_WEBHOOK_LEADERS:
-            png = bytes(notice.png)
-            messages.append(
-                NoticeMessage(
-                    channel="wecom",
-                    target="WECOM_WEBHOOK_LEADERS",
-                    payload={
-                        "msgtype": "markdown",
-                        "markdown": {"content": wecom_markdown(notice.summary_text)},
-                    },
+        common = {"source": OUTBOX_SOURCE, "week": notice.week, "actor": actor}
+        if outbox.robot_configured(OutboxMessage.Channel.WECOM, LEADERS_ROBOT):
+            queued.append(
+                outbox.enqueue_wecom_markdown(
+                    robot=LEADERS_ROBOT,
+                    content=wecom_markdown(notice.summary_text),
+                    summary=heading,
+                    **common,
                 )
             )
-            messages.append(
-                NoticeMessage(
-                    channel="wecom",
-                    target="WECOM_WEBHOOK_LEADERS",
-                    payload={
-                        "msgtype": "image",
-                        "image": {
-                            "base64": base64.b64encode(png).decode("ascii"),
-                            "md5": hashlib.md5(png).hexdigest(),  # noqa: S324 (WeCom's checksum)
-                        },
-                    },
+            queued.append(
+                outbox.enqueue_wecom_image(
+                    robot=LEADERS_ROBOT,
+                    image=bytes(notice.png),
+                    summary=_("%(heading)s: table image") % {"heading": heading},
+                    **common,
                 )
             )
         addresses = leader_addresses()
         if addresses:
-            messages.append(
-                NoticeMessage(
-                    channel="email",
-                    target=addresses,
-                    subject=subject,
+            queued.append(
+                outbox.enqueue_email(
+                    to=addresses,
+                    subject=f"{heading} {summary.date_text(notice.week.date)}",
                     body=notice.summary_text,
                     attachments=[
-                        (notice_filename(notice, "pdf"), bytes(notice.pdf), "application/pdf")
+                        outbox.Attachment(
+                            notice_filename(notice, "pdf"), bytes(notice.pdf), "application/pdf"
+                        )
                     ],
+                    summary=_("%(heading)s: PDF by e-mail") % {"heading": heading},
+                    **common,
                 )
             )
-    return messages
+    return queued
 
 
 def wecom_markdown(text: str) -> str:
