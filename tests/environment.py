@@ -20,3 +20,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # The import's slots (lock files shared by every process on the machine): this run's own,
 # so other test runs on the machine neither take them nor find them taken.
 os.environ.setdefault("IMPORT_SLOTS_DIR", tempfile.mkdtemp(prefix="gasdash-test-import-slots-"))
+# Each test starts with an empty cache (tests/conftest.py), which empties the whole cache
+# database: never a Redis named in the caller's environment. tests/test_shared_cache.py
+# points its own processes at a Redis database of its own.
+os.environ["CACHE_URL"] = ""
