@@ -133,7 +133,7 @@ def test_it_saves_and_shows_the_district_what_it_reported(client, district):
     card = card[: card.index("</section>")]
     # 29700 / 87326 = 34.01% → 34.0%; the only region reported so far: first of one.
     assert "29700" in card and "87326" in card and "34.0%" in card
-    assert "第1名（共1个县(市、区)）" in card
+    assert "第1名（共1个区县）" in card  # as on the region page
     assert "名次可能还会变化" in html
     assert reverse("installs:week_detail", kwargs={"date": DATE}) in html
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from installs import audit, deadline_rules, deadlines, grid, reporting, selectors, validators
+from installs import audit, deadline_rules, deadlines, free_text, grid, reporting, selectors
 from installs.forms import OneLineTextField
 from installs.models import Region, Week
 from installs.permissions import Role, any_role_required, role_required, user_role
@@ -299,7 +299,7 @@ def week_grid(request: HttpRequest, date: datetime.date) -> HttpResponse:
         "paste": request.POST.get("paste", ""),
     }
     # Checked on what was typed, before the spaces are tidied (a tab or line break is a slip too).
-    reason_error = validators.text_error(raw_reason)
+    reason_error = free_text.text_error(raw_reason)
     if reason_error:
         form["reason"] = ""  # never echo a control character back into the page
         form["reason_error"] = reason_error
@@ -309,7 +309,7 @@ def week_grid(request: HttpRequest, date: datetime.date) -> HttpResponse:
             "max": GRID_REASON_MAX_LENGTH
         }
         return _render_grid(request, week, rows, form)
-    paste_error = validators.text_error(form["paste"], multiline=True)
+    paste_error = free_text.text_error(form["paste"], multiline=True)
     if paste_error:
         form["paste"] = ""
         form["paste_errors"] = [grid.PasteError(0, paste_error)]
