@@ -4,30 +4,41 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-8)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBIAN_PACKAGES := chromium fonts-noto-cjk gettext
+# Needed at run time: WeasyPrint lays out the weekly notice's PDF with Debian's pango
+# (>= 1.44; bookworm has 1.50) and subsets its fonts with harfbuzz; the Chinese font.
+RUNTIME_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+RUNTIME_CHECK := fc-list :lang=zh | grep -q . && ldconfig -p | grep -q libpangoft2-1.0.so.0 \
+	&& ldconfig -p | grep -q libharfbuzz-subset.so.0
+DEBIAN_PACKAGES := chromium gettext $(RUNTIME_PACKAGES)
 # pg_dump, pg_restore and psql for the backup tests, only when the tests run on PostgreSQL.
 NEEDS_PG_CLIENT := $(if $(filter postgres%,$(DATABASE_URL)),yes)
 ifdef NEEDS_PG_CLIENT
 DEBIAN_PACKAGES += postgresql-client
 endif
 
-.PHONY: run test test-fast test-browser check-deploy bench lint format messages system-packages
+.PHONY: run test test-fast test-browser check-deploy bench lint format messages system-packages runtime-packages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
+# What the app itself needs from Debian (see RUNTIME_PACKAGES), for `make run`.
+runtime-packages:
+	@if ! { $(RUNTIME_CHECK); }; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(RUNTIME_PACKAGES); \
+	fi
+
 # Debian's chromium for the browser tests (Playwright may not download its own),
-# a Chinese font so screenshots are not boxes, gettext for the catalogue, and on
-# PostgreSQL its client tools.
+# a Chinese font so screenshots are not boxes, gettext for the catalogue, the
+# run-time packages, and on PostgreSQL its client tools.
 system-packages:
-	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh | grep -q . || ! command -v msgfmt >/dev/null \
+	@if ! command -v chromium >/dev/null || ! { $(RUNTIME_CHECK); } || ! command -v msgfmt >/dev/null \
 		|| { [ -n "$(NEEDS_PG_CLIENT)" ] && ! command -v pg_restore >/dev/null; }; then \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEBIAN_PACKAGES); \
 	fi
 
-run: $(STAMP)
+run: $(STAMP) runtime-packages
 	DJANGO_DEBUG=true $(PY) manage.py migrate --no-input
 	DJANGO_DEBUG=true $(PY) manage.py seed_demo
 	@echo "Serving at http://127.0.0.1:8000/ (the outbox worker runs alongside; e-mails print here)"
@@ -51,13 +62,13 @@ PRODUCTION_ENV := DJANGO_SECRET_KEY=check-deploy-only-0d7f3a9c52e84b1f96ac0e27b4
 check-deploy: $(STAMP)
 	$(PRODUCTION_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) runtime-packages
 	$(PY) -m pytest -m "not browser"
 
 test-browser: $(STAMP) system-packages
 	$(PY) -m pytest -m browser
 
-bench: $(STAMP)
+bench: $(STAMP) runtime-packages
 	$(PY) bench/run.py
 
 lint: $(STAMP)

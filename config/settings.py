@@ -349,7 +349,11 @@ REMINDER_MANUAL_COOLDOWN_MINUTES = envint("REMINDER_MANUAL_COOLDOWN_MINUTES", "3
 
 # The chat group robots, by name. The full webhook URL (its key is a secret) comes from
 # the environment only; an empty value turns the robot off.
-WECOM_ROBOTS = {"districts": os.environ.get("WECOM_WEBHOOK_DISTRICTS", "")}
+WECOM_ROBOTS = {
+    "districts": os.environ.get("WECOM_WEBHOOK_DISTRICTS", ""),
+    # The leadership's group: each published week's 进度通报 goes there.
+    "leaders": os.environ.get("WECOM_WEBHOOK_LEADERS", ""),
+}
 DINGTALK_ROBOTS = {"districts": os.environ.get("DINGTALK_WEBHOOK_DISTRICTS", "")}
 # DingTalk's 加签 secret (SEC…) of a robot that has it switched on.
 DINGTALK_SECRETS = {"districts": os.environ.get("DINGTALK_SECRET_DISTRICTS", "")}

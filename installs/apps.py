@@ -10,7 +10,7 @@ class InstallsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from installs import security, signals
+        from installs import notice_checks, security, signals  # noqa: F401 (registers a check)
 
         signals.connect()
         user_logged_in.connect(security.session_started, dispatch_uid="installs-session-started")

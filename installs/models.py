@@ -426,3 +426,46 @@ class DeliveryChannel(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Notice(models.Model):
+    """
+    A weekly notice (进度通报, 第N期), made when a week is published and frozen
+    from then on: its summary text and both documents as they were sent.
+
+    ``number`` counts the campaign's notices (1, 2, 3…); publishing a week
+    again after a correction makes a new number, and the earlier notice stays.
+    The documents are stored in the row, not under MEDIA_ROOT: a database
+    backup then holds everything that was sent to leadership.
+    """
+
+    number = models.PositiveIntegerField(_("number"), unique=True)
+    week = models.ForeignKey(
+        Week, verbose_name=_("week"), on_delete=models.PROTECT, related_name="notices"
+    )
+    summary_text = models.TextField(_("summary text"))
+    png = models.BinaryField(_("table image (PNG)"))
+    pdf = models.BinaryField(_("notice (PDF)"))
+    published_at = models.DateTimeField(_("published at"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept beside the foreign key: the notice names its publisher even after the account is gone.
+    published_by_name = models.CharField(_("published by (name)"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        get_latest_by = "number"
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=1), name="notice_number_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"第{self.number}期 ({self.week})"

@@ -1,7 +1,17 @@
 from django.urls import path, register_converter
 
 from installs.converters import IsoDateConverter
-from installs.views import api, entry, exports, insight, reminders, transfer, weeks, workflow
+from installs.views import (
+    api,
+    entry,
+    exports,
+    insight,
+    notices,
+    reminders,
+    transfer,
+    weeks,
+    workflow,
+)
 
 register_converter(IsoDateConverter, "date")
 
@@ -13,6 +23,18 @@ urlpatterns = [
     path("weeks/", weeks.week_pick, name="week_pick"),
     path("weeks/<date:date>/", weeks.week_detail, name="week_detail"),
     path("weeks/<date:date>/export.xlsx", exports.week_export, name="week_export"),
+    # The weekly notice (进度通报): made when a week is published; earlier ones kept.
+    path("weeks/<date:date>/notice/", notices.week_notice, name="week_notice"),
+    path(
+        "weeks/<date:date>/notice/<int:number>.<str:extension>",
+        notices.notice_download,
+        name="notice_download",
+    ),
+    path(
+        "weeks/<date:date>/notice/preview.<str:extension>",
+        notices.notice_preview,
+        name="notice_preview",
+    ),
     # Weekly entry: a district's own region, bureau staff any region.
     path("entry/", entry.entry_current, name="entry_current"),
     path("weeks/<date:date>/entry/", entry.entry_start, name="entry"),

@@ -40,7 +40,13 @@ from tests.factories import load_seed, make_user
 pytestmark = pytest.mark.django_db
 
 VISITORS = ("anonymous", "no_role", "district", "district_other", "bureau", "leader")
-SAMPLE_KWARGS = {"date": datetime.date(2022, 11, 21), "slug": "qinyang", "pk": 1}
+SAMPLE_KWARGS = {
+    "date": datetime.date(2022, 11, 21),
+    "slug": "qinyang",
+    "pk": 1,
+    "number": 1,
+    "extension": "pdf",
+}
 LOGIN = "login"  # a 302 to the login page
 REFUSED = {401, 403, 405, LOGIN}
 
@@ -74,6 +80,11 @@ EXPECTED: dict[str, dict] = {
     "week_pick": row(get=everyone(302)),
     "week_detail": READ,
     "week_export": READ,
+    # The weekly notice: every role reads it. The seed week was published before notices
+    # existed, so it has no notice No. 1 (404); the preview is bureau staff's.
+    "week_notice": READ,
+    "notice_download": row(get=everyone(404)),
+    "notice_preview": row(get=only({"bureau": 200})),
     # Weekly entry: district staff (own region only) and bureau staff; never leadership.
     "entry_current": row(
         get=only({"district": 302, "district_other": 302, "bureau": 302}),

@@ -25,8 +25,11 @@ from installs.models import DeliveryAttempt, OutboxMessage
 from tests.robot_receiver import RobotReceiver
 
 ROOT = Path(__file__).resolve().parents[1]
-# The passes' clock: a little after the messages are queued (now), then moved by hand.
-T0 = datetime.datetime.now(datetime.UTC).replace(microsecond=0) + datetime.timedelta(minutes=5)
+# The passes' clock: after the messages are queued (now), then moved by hand. A day ahead,
+# not minutes: T0 is fixed when pytest imports this module, and on a busy machine the whole
+# suite can take longer than a few minutes to reach these tests (messages queued then would
+# not be due yet at T0).
+T0 = datetime.datetime.now(datetime.UTC).replace(microsecond=0) + datetime.timedelta(days=1)
 Status = OutboxMessage.Status
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from installs import deadline_rules, free_text
 from installs.models import Week
 from installs.permissions import Role, user_role
+from installs.services import notices
 
 # A week is opened at most this many days ahead, and not before EARLIEST_DATE:
 # a mistyped year (2202, 1022) is refused, whoever opens the week (form, command, import).
@@ -185,10 +186,17 @@ def week_publish(*, week: Week, actor, reason: str = "") -> Week:
     """
     Make a locked week the one leadership see. An open week must be locked
     first, so that the figures stand still while the bureau checks them.
+
+    The week's notice (进度通报, the next number) is made in the same
+    transaction: a published week always has one, and a notice that cannot be
+    made leaves the week locked.
     """
-    return _transition(
-        week=week, actor=actor, reason=reason, source=State.LOCKED, target=State.PUBLISHED
-    )
+    with transaction.atomic():
+        published = _transition(
+            week=week, actor=actor, reason=reason, source=State.LOCKED, target=State.PUBLISHED
+        )
+        notices.notice_make(week=published, actor=actor)
+    return published
 
 
 def week_unlock(*, week: Week, actor, reason: str) -> Week:

@@ -1,0 +1,266 @@
+"""
+The weekly notice's documents (进度通报): an A4 landscape PDF with the table,
+the summary and the rate chart, and the official table as a PNG for chat groups.
+
+Both come from one HTML and CSS page (templates/installs/notice/document.html)
+laid out once by WeasyPrint, with no browser: the PDF as it is, the PNG by
+rendering that PDF page with PDFium (pypdfium2) at about 1800 px wide and
+keeping its upper part, down to the table's note. The chart is inline SVG drawn here from
+``rate_bars.rate_bars``, the same bars the ranking page shows.
+
+Everything shown comes from the computed week (``selectors.week_progress``)
+through ``installs.layout`` (title, date line, header, rows, 合计, note) and
+``rules.rate_text``, so the notice, the page and the workbook cannot drift.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import io
+from dataclasses import dataclass
+
+import pypdfium2
+import weasyprint
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from installs import charts, layout, rate_bars, rules
+from installs.progress import WeekProgress
+
+# What a cell shows where there is no value (no earlier week, no households, no rank).
+MISSING = "—"
+# The PNG's width: legible on a phone once zoomed, within WeCom's 2 MB for a picture.
+PNG_WIDTH_PX = 1800
+# CSS pixels are 1/96 in, PDF points 1/72 in.
+PT_PER_CSS_PX = 0.75
+TABLE_END_ANCHOR = "table-end"
+# Blank paper kept under the table's last line in the PNG, in pixels.
+PNG_BOTTOM_MARGIN_PX = 12
+# A PNG of more than this would not reach a WeCom group: the robot refuses it.
+PNG_MAX_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of the summary: a short label (shown bold) and its sentence."""
+
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class NoticeContent:
+    """What a notice shows: the computed week, its number and the summary's paragraphs."""
+
+    progress: WeekProgress
+    number: int | None  # None: not published (a preview), marked 未发布 on every document
+    paragraphs: list[Paragraph]
+    published_at: datetime.datetime | None = None
+    published_by: str = ""
+
+
+@dataclass(frozen=True)
+class NoticeFiles:
+    pdf: bytes
+    png: bytes
+
+
+def notice_files(content: NoticeContent) -> NoticeFiles:
+    """
+    Both documents from one layout: the A4 landscape PDF (the table, then the
+    summary and the rate chart side by side) and, as a PNG about 1800 px wide,
+    the page's upper part down to the table's note: the official table as it
+    stands in the PDF. One layout instead of two halves the time.
+    """
+    document = weasyprint.HTML(string=_document_html(content)).render()
+    # The anchor after the note: where the table part of the page ends, in CSS px.
+    table_end = document.pages[0].anchors[TABLE_END_ANCHOR][1]
+    # No base_url: the document names no file, font or address; fonts come from fontconfig.
+    pdf = document.write_pdf()
+    return NoticeFiles(pdf=pdf, png=_table_png(pdf, table_end_pt=table_end * PT_PER_CSS_PX))
+
+
+def _table_png(pdf: bytes, *, table_end_pt: float) -> bytes:
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[0]
+        width, _height = page.get_size()
+        scale = PNG_WIDTH_PX / width
+        image = page.render(scale=scale).to_pil().convert("RGB")
+    finally:
+        document.close()
+    bottom = min(image.height, round(table_end_pt * scale) + PNG_BOTTOM_MARGIN_PX)
+    return _png_bytes(image.crop((0, 0, image.width, bottom)))
+
+
+def _png_bytes(image: Image.Image) -> bytes:
+    """
+    A palette PNG: black text, grey lines and a few colours need no more than
+    256 colours; a third of the size of a full-colour one, and quick to write
+    (zlib's default level: ``optimize`` tripled the time for a few per cent).
+    """
+    buffer = io.BytesIO()
+    palette = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    palette.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _document_html(content: NoticeContent) -> str:
+    progress = content.progress
+    return render_to_string(
+        "installs/notice/document.html",
+        {
+            "table_end": TABLE_END_ANCHOR,
+            "heading": notice_heading(content.number),
+            "draft": content.number is None,
+            "title": layout.table_title(),
+            "date_line": layout.date_line(progress.week.date),
+            "table": table_html(progress),
+            "note": layout.NOTE,
+            "paragraphs": content.paragraphs,
+            "charts": [
+                (str(measure), rate_chart_svg(progress, measure)) for measure in progress.measures
+            ],
+            "published_at": content.published_at,
+            "published_by": content.published_by,
+        },
+    )
+
+
+def notice_heading(number: int | None) -> str:
+    """进度通报（第3期）, or 进度通报（未发布） for a preview."""
+    if number is None:
+        return _("Progress notice (not published)")
+    return _("Progress notice (No. %(number)s)") % {"number": number}
+
+
+def table_html(progress: WeekProgress) -> SafeString:
+    """
+    The official table as printed: the three-row header of ``layout.header_rows``,
+    a row per region in official order, 合计; no sorting, no marks.
+    """
+    measures = progress.measures
+    head = []
+    for header_row in layout.header_rows(measures):
+        cells = []
+        for cell in header_row:
+            spans = ""
+            if cell.rowspan > 1:
+                spans += f' rowspan="{cell.rowspan}"'
+            if cell.colspan > 1:
+                spans += f' colspan="{cell.colspan}"'
+            cells.append(f"<th{spans}>{html.escape(cell.text)}</th>")
+        head.append(f"<tr>{''.join(cells)}</tr>")
+    keys = [
+        (
+            layout.cell_key(m, "households"),
+            layout.cell_key(m, "installed"),
+            layout.cell_key(m, "new"),
+            layout.cell_key(m, "rate"),
+            layout.cell_key(m, "rank"),
+        )
+        for m in measures
+    ]
+    column_count = len(layout.leaf_keys(measures))
+    unreported = html.escape(_("Not reported"))
+    body = []
+    for row in layout.region_rows(progress):
+        name = html.escape(row["region"])
+        if not row["reported"]:
+            body.append(
+                f'<tr class="unreported"><th>{name}</th>'
+                f'<td colspan="{column_count}">{unreported}</td></tr>'
+            )
+            continue
+        body.append(f"<tr><th>{name}</th>{_measure_cells(row, keys)}</tr>")
+    total = layout.totals_row(progress)
+    body.append(
+        f'<tr class="total"><th>{html.escape(total["region"])}</th>'
+        f"{_measure_cells(total, keys)}</tr>"
+    )
+    return mark_safe(
+        '<table class="official">'
+        f"<thead>{''.join(head)}</thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _measure_cells(row: dict, keys: list[tuple[str, str, str, str, str]]) -> str:
+    cells = []
+    for households, installed, new, rate, rank in keys:
+        for key in (households, installed, new):
+            cells.append(_cell(row[key]))
+        if row[rate] is None:
+            cells.append(f"<td>{MISSING}</td>")
+        else:
+            cells.append(f"<td>{rules.rate_text(row[installed], row[households])}</td>")
+        # 合计 has no rank: printed blank, as in the newspaper.
+        cells.append("<td></td>" if row["region"] == str(layout.TOTAL_LABEL) else _cell(row[rank]))
+    return "".join(cells)
+
+
+def _cell(value: int | None) -> str:
+    return f"<td>{MISSING if value is None else value}</td>"
+
+
+# The chart: one panel per measure, a bar per region, best first.
+CHART_ROW = 13  # SVG units per region
+CHART_NAME_WIDTH = 40
+CHART_BAR_WIDTH = 70
+CHART_VALUE_WIDTH = 36
+CHART_TOP = 4
+CHART_FONT_SIZE = 7.5
+
+
+def rate_chart_svg(progress: WeekProgress, measure) -> SafeString:
+    """
+    One measure's rates by region as inline SVG: the bars of ``rate_bars.rate_bars``
+    (best first, rates through ``rules.rate_text``), the city-wide rate dashed
+    and the target dotted across them.
+    """
+    regions, city = charts.week_rate_frame(progress, measure)
+    drawn = rate_bars.rate_bars(regions=regions, city=city, target_rate=measure.target_rate)
+    if not drawn.bars:
+        return mark_safe(f'<p class="no-data">{html.escape(_("No data"))}</p>')
+    width = CHART_NAME_WIDTH + CHART_BAR_WIDTH + CHART_VALUE_WIDTH
+    height = CHART_TOP + CHART_ROW * len(drawn.bars) + 2
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" font-size="{CHART_FONT_SIZE}">'
+    ]
+    for place, bar in enumerate(drawn.bars):
+        y = CHART_TOP + place * CHART_ROW
+        length = float(bar.width) / 100 * CHART_BAR_WIDTH
+        parts.append(
+            f'<text x="{CHART_NAME_WIDTH - 3}" y="{y + 9}" text-anchor="end">'
+            f"{html.escape(bar.name)}</text>"
+            f'<rect x="{CHART_NAME_WIDTH}" y="{y + 2}" width="{length:.2f}" height="9" '
+            f'fill="{charts.BAR_COLOUR}"/>'
+            f'<text x="{CHART_NAME_WIDTH + CHART_BAR_WIDTH + 3}" y="{y + 9}">'
+            f"{html.escape(bar.rate_text)}</text>"
+        )
+    bottom = CHART_TOP + CHART_ROW * len(drawn.bars)
+    for line, colour, dash in (
+        (drawn.city, charts.CITY_COLOUR, "4 2"),
+        (drawn.target, charts.TARGET_COLOUR, "1 2"),
+    ):
+        if line is None:
+            continue
+        x = CHART_NAME_WIDTH + float(line.x) / 100 * CHART_BAR_WIDTH
+        parts.append(
+            f'<line x1="{x:.2f}" x2="{x:.2f}" y1="{CHART_TOP - 2}" y2="{bottom}" '
+            f'stroke="{colour}" stroke-width="1.2" stroke-dasharray="{dash}"/>'
+        )
+    parts.append("</svg>")
+    key = []
+    if drawn.city is not None:
+        key.append(
+            f'<span class="key-city">{html.escape(_("City-wide %(rate)s") % {"rate": drawn.city.label})}</span>'
+        )
+    if drawn.target is not None:
+        key.append(
+            f'<span class="key-target">{html.escape(_("Target %(rate)s") % {"rate": drawn.target.label})}</span>'
+        )
+    return mark_safe(f'<p class="chart-key">{" ".join(key)}</p>{"".join(parts)}')
