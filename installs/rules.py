@@ -343,3 +343,88 @@ def _tenths_of_percent(installed: int, households: int) -> int:
     """The rate in tenths of a percent, half-up: what ``rate_text`` shows, as an integer."""
     tenths, remainder = divmod(int(installed) * 1000, int(households))
     return tenths + 1 if 2 * remainder >= int(households) else tenths
+
+
+# Carried figures (沿用M月D日数据). The table of a week is always complete: a
+# region or measure with no figure for the week shows its latest earlier figure,
+# marked with that figure's week, and counts in 合计 and in the ranking as it
+# stood, so 合计 never drops because a district was late and a late district
+# keeps its place. Its 环比新增安装数 is unknown (未填报), not 0.
+# ``selectors.week_progress`` reads, per region × measure, the two latest
+# figures at or before the week in one query; ``carry_forward`` computes with them.
+LATEST_COLUMNS = ["week", "region", "measure", "households", "installed", "recency"]
+
+
+def carry_forward(
+    latest: pd.DataFrame, *, week: datetime.date, pairs: list[tuple[int, int]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """
+    The week's complete figures and the previous week's, from each pair's two
+    latest figures at or before ``week`` (``LATEST_COLUMNS``; recency 1 is the
+    latest). ``pairs``: the (region, measure) pairs the table shows, in order.
+
+    Returns ``(current, previous)``. ``current`` has ``SNAPSHOT_COLUMNS`` and
+    ``carried_from`` (the week a carried figure is from; None for the week's
+    own), one row per pair with any figure, in the order of ``pairs``; a
+    carried figure has no ``previous_installed``, so its new installs are
+    missing. ``previous`` holds what each pair showed the week before (its
+    latest figure before ``week``, itself carried or not): region, measure,
+    households, installed, for last week's ranks.
+    """
+    figures: dict[tuple[int, int], dict[int, tuple]] = {}
+    for date, region, measure, households, installed, recency in zip(
+        *(latest[c].tolist() for c in LATEST_COLUMNS), strict=True
+    ):
+        figures.setdefault((region, measure), {})[recency] = (date, households, installed)
+    current: list[tuple] = []
+    previous: list[tuple] = []
+    for pair in pairs:
+        found = figures.get(pair)
+        if not found or 1 not in found:
+            continue
+        date, households, installed = found[1]
+        before = found.get(2)
+        if _same_date(date, week):
+            earlier = before[2] if before is not None else None
+            current.append((*pair, households, installed, earlier, None))
+            if before is not None:
+                previous.append((*pair, before[1], before[2]))
+        else:
+            current.append((*pair, households, installed, None, date))
+            previous.append((*pair, households, installed))
+    current_frame = pd.DataFrame(
+        {
+            "region": np.array([r[0] for r in current], dtype="int64"),
+            "measure": np.array([r[1] for r in current], dtype="int64"),
+            "households": np.array([r[2] for r in current], dtype="int64"),
+            "installed": np.array([r[3] for r in current], dtype="int64"),
+            "previous_installed": pd.array([r[4] for r in current], dtype="Int64"),
+            "carried_from": pd.Series([r[5] for r in current], dtype="object"),
+        }
+    )
+    previous_frame = pd.DataFrame(
+        {
+            name: np.array([r[i] for r in previous], dtype="int64")
+            for i, name in enumerate(("region", "measure", "households", "installed"))
+        }
+    )
+    return current_frame, previous_frame
+
+
+def _same_date(a, b) -> bool:
+    # The database gives dates; a frame may hold Timestamps.
+    return (a.date() if isinstance(a, pd.Timestamp) else a) == b
+
+
+def carried_note_groups(
+    carried: list[tuple[str, str | None, datetime.date]],
+) -> list[tuple[datetime.date, list[str]]]:
+    """
+    What the notes under the table say: per week carried from (oldest first),
+    the regions (or "region measure") carried from it, in the order given.
+    ``carried``: (region name, measure name or None for every measure, week).
+    """
+    groups: dict[datetime.date, list[str]] = {}
+    for region, measure, date in carried:
+        groups.setdefault(date, []).append(region if measure is None else f"{region}{measure}")
+    return sorted(groups.items())
