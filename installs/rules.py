@@ -49,6 +49,12 @@ def week_table(snapshots: pd.DataFrame) -> pd.DataFrame:
             "new": pd.array(installed, dtype="Int64") - previous,
             "rate": rate.to_numpy(),
             "rank": rank_by_rate(rate, snapshots["measure"]).array,
+            # The week a carried figure is from (``carry_forward``); None for the week's own.
+            "carried_from": (
+                snapshots["carried_from"].to_numpy()
+                if "carried_from" in snapshots
+                else np.full(len(snapshots), None, dtype=object)
+            ),
         },
         index=snapshots.index,
     )
@@ -428,3 +434,13 @@ def carried_note_groups(
     for region, measure, date in carried:
         groups.setdefault(date, []).append(region if measure is None else f"{region}{measure}")
     return sorted(groups.items())
+
+
+def has_reported(measures, active_measures) -> bool:
+    """PLACEHOLDER until reads lands: every active measure."""
+    return bool(measures) and set(active_measures) <= set(measures)
+
+
+def has_partly_reported(measures, active_measures) -> bool:
+    """部分填报: some figure of the week, but not one for every active measure."""
+    return bool(measures) and not has_reported(measures, active_measures)

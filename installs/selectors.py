@@ -15,9 +15,20 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 
 from installs import pace, rules
 from installs.models import Measure, Region, Snapshot, Week
+
+
+@dataclass(frozen=True)
+class CarriedFigure:
+    """A figure shown for a week that did not report it: its latest earlier one, from ``date``."""
+
+    region: Region
+    measure: Measure
+    date: datetime.date
 
 
 @dataclass
@@ -41,8 +52,43 @@ class WeekProgress:
         self._totals = dict(zip(self.totals.index.tolist(), _records(self.totals), strict=True))
 
     @cached_property
+    def _own_measures(self) -> dict[int, set[int]]:
+        """Region → the measures it has this week's own figure for (carried ones left out)."""
+        own: dict[int, set[int]] = {}
+        for (region, measure), record in self.records.items():
+            if record["carried_from"] is None:
+                own.setdefault(region, set()).add(measure)
+        return own
+
+    @cached_property
     def reported_region_ids(self) -> set[int]:
-        return {region_id for region_id, _ in self.records}
+        """The regions that reported the week: a figure for every active measure (已填报)."""
+        active = {m.pk for m in self.measures if m.active}
+        return {r for r, own in self._own_measures.items() if rules.has_reported(own, active)}
+
+    @cached_property
+    def partial_region_ids(self) -> set[int]:
+        """The regions with some measures of the week only (部分填报)."""
+        active = {m.pk for m in self.measures if m.active}
+        return {
+            r for r, own in self._own_measures.items() if rules.has_partly_reported(own, active)
+        }
+
+    @cached_property
+    def missing_region_ids(self) -> set[int]:
+        """The active regions with no figure of the week at all (未填报)."""
+        return {r.pk for r in self.regions if r.active and r.pk not in self._own_measures}
+
+    def carried(self) -> list[CarriedFigure]:
+        """Every carried figure (沿用M月D日数据), regions and measures in official order."""
+        measures = {m.pk: m for m in self.measures}
+        return [
+            CarriedFigure(region=region, measure=measures[m], date=record["carried_from"])
+            for region in self.regions
+            for m in measures
+            if (record := self.records.get((region.pk, m))) is not None
+            and record["carried_from"] is not None
+        ]
 
     @property
     def reported_count(self) -> int:
@@ -164,21 +210,50 @@ def _add_older_reports(
                 break
 
 
+def latest_figures(week: Week) -> pd.DataFrame:
+    """
+    Per (region, measure), its two latest figures at or before the week, in one
+    query however many weeks are stored (``rules.LATEST_COLUMNS``; recency 1 is
+    the latest): what ``rules.carry_forward`` completes the week with.
+    """
+    recency = Window(
+        RowNumber(),
+        partition_by=[F("region_id"), F("measure_id")],
+        order_by=F("week__date").desc(),
+    )
+    rows = (
+        Snapshot.objects.filter(week__date__lte=week.date)
+        .annotate(recency=recency)
+        .filter(recency__lte=2)
+        .order_by()
+        .values_list("week__date", "region_id", "measure_id", "households", "installed", "recency")
+    )
+    return pd.DataFrame(list(rows), columns=rules.LATEST_COLUMNS)
+
+
 def week_progress(week: Week) -> WeekProgress:
-    """Everything the ranking page, the workbook and the API show for one week."""
+    """
+    Everything the ranking page, the workbook and the API show for one week:
+    every active region and measure, a figure not reported this week carried
+    from its latest earlier one (``rules.carry_forward``). Five queries
+    whatever the number of weeks: the weeks before and after, regions,
+    measures, and the latest figures.
+    """
     previous_week = Week.objects.filter(date__lt=week.date).order_by("-date").first()
     next_week = Week.objects.filter(date__gt=week.date).order_by("date").first()
     all_regions = list(Region.objects.order_by("order", "name"))
     all_measures = list(Measure.objects.order_by("order", "pk"))
-    snapshots, previous_snapshots = _snapshot_frames(
-        week, previous_week, [r.pk for r in all_regions], [m.pk for m in all_measures]
+    latest = latest_figures(week)
+    own = latest[(latest["recency"] == 1) & (latest["week"] == week.date)]
+    reported_regions = set(own["region"].tolist())
+    reported_measures = set(own["measure"].tolist())
+    regions = [r for r in all_regions if r.active or r.pk in reported_regions]
+    measures = [m for m in all_measures if m.active or m.pk in reported_measures]
+    snapshots, previous_snapshots = rules.carry_forward(
+        latest, week=week.date, pairs=[(r.pk, m.pk) for r in regions for m in measures]
     )
     table = rules.week_table(snapshots)
     totals = rules.week_totals(table)
-    reported_regions = set(snapshots["region"].tolist())
-    reported_measures = set(snapshots["measure"].tolist())
-    regions = [r for r in all_regions if r.active or r.pk in reported_regions]
-    measures = [m for m in all_measures if m.active or m.pk in reported_measures]
     return WeekProgress(
         week=week,
         previous_week=previous_week,
@@ -187,7 +262,8 @@ def week_progress(week: Week) -> WeekProgress:
         measures=measures,
         table=table,
         totals=totals,
-        previous_snapshots=previous_snapshots,
+        # Last week as its own table showed it (carried figures too), for the rank movement.
+        previous_snapshots=previous_snapshots if previous_week is not None else None,
     )
 
 
