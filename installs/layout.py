@@ -146,11 +146,11 @@ def carried_text(date: datetime.date) -> str:
     return gettext("Carried from %(month)s-%(day)s") % {"month": date.month, "day": date.day}
 
 
-def carried_notes(progress: WeekProgress) -> list[str]:
+def carried_groups(progress: WeekProgress) -> list[tuple[datetime.date, list[str]]]:
     """
-    The lines under the table that say what is carried, one per week carried
-    from: "注：山阳区、马村区沿用11月21日数据。" A region with every measure carried
-    from one week is named alone; otherwise the region and the measure.
+    What is carried, per week carried from (oldest first): a region with every
+    measure carried from one week is named alone, otherwise with the measure
+    (温县金属软管·液化气). Regions in official order.
     """
     by_region: dict[int, list] = {}
     for item in progress.carried():
@@ -158,18 +158,22 @@ def carried_notes(progress: WeekProgress) -> list[str]:
     shown = len(progress.measures)
     carried = []
     for items in by_region.values():
-        dates = {item.date for item in items}
-        if len(items) == shown and len(dates) == 1:
+        if len(items) == shown and len({item.date for item in items}) == 1:
             carried.append((items[0].region.name, None, items[0].date))
         else:
             carried += [(i.region.name, str(i.measure), i.date) for i in items]
+    return rules.carried_note_groups(carried)
+
+
+def carried_notes(progress: WeekProgress) -> list[str]:
+    """The lines under the table that say what is carried: "注：山阳区、马村区沿用11月21日数据。"."""
     return [
         gettext("Note: %(regions)s: %(carried)s.")
         % {
             "regions": pgettext("between names in a list", ", ").join(names),
             "carried": carried_text(date),
         }
-        for date, names in rules.carried_note_groups(carried)
+        for date, names in carried_groups(progress)
     ]
 
 

@@ -109,14 +109,23 @@ def week_totals(table: pd.DataFrame) -> pd.DataFrame:
 HISTORY_COLUMNS = ["week", "region", "measure", "households", "installed"]
 
 
-def history_table(snapshots: pd.DataFrame) -> pd.DataFrame:
+def history_table(
+    snapshots: pd.DataFrame,
+    *,
+    dates: list[datetime.date] | None = None,
+    carried_pairs: set[tuple[int, int]] | None = None,
+) -> pd.DataFrame:
     """
     ``week_table`` for every week at once: one pandas pass instead of one per week.
 
     ``previous_installed`` is the pair's most recent earlier report, as the
     selector gives ``week_table``; ranks are by rate within each (week, measure),
-    so each week's ranks equal that week's table. Rows come back sorted by
-    week, region and measure.
+    so each week's ranks equal that week's table. With ``dates`` (every week)
+    and ``carried_pairs`` (the (region, measure) pairs expected every week),
+    a pair missing from a week after its first report is carried from its
+    latest earlier one (``carry_forward``'s rule: ``carried_from`` set, no new
+    installs) and counts in that week's ranks and totals. Rows come back
+    sorted by week, region and measure.
     """
     table = snapshots.loc[:, HISTORY_COLUMNS].sort_values(["week", "region", "measure"])
     table = table.reset_index(drop=True)
@@ -126,12 +135,48 @@ def history_table(snapshots: pd.DataFrame) -> pd.DataFrame:
     previous = table.groupby(["region", "measure"], sort=False)["installed"].shift(1)
     table["previous_installed"] = previous.astype("Int64")
     table["new"] = table["installed"].astype("Int64") - table["previous_installed"]
+    table["carried_from"] = pd.Series([None] * len(table), index=table.index, dtype="object")
+    if dates and carried_pairs:
+        table = _with_carried(table, dates, carried_pairs)
     table["rate"] = rates(table["installed"], table["households"])
     week_and_measure = pd.Series(
         list(zip(table["week"], table["measure"], strict=True)), index=table.index
     )
     table["rank"] = rank_by_rate(table["rate"], week_and_measure)
     return table
+
+
+def _with_carried(
+    table: pd.DataFrame, dates: list[datetime.date], carried_pairs: set[tuple[int, int]]
+) -> pd.DataFrame:
+    """The own rows and, for every expected pair and week without one, its carried figure."""
+    latest: dict[tuple[int, int], tuple] = {}
+    own = {
+        (week, region, measure): (households, installed)
+        for week, region, measure, households, installed in zip(
+            *(table[c].tolist() for c in HISTORY_COLUMNS), strict=True
+        )
+    }
+    carried: list[tuple] = []
+    pairs = sorted(carried_pairs)
+    for date in sorted(dates):
+        for pair in pairs:
+            figure = own.get((date, *pair))
+            if figure is not None:
+                latest[pair] = (date, *figure)
+            elif pair in latest:
+                since, households, installed = latest[pair]
+                carried.append((date, *pair, households, installed, since))
+    if not carried:
+        return table
+    extra = pd.DataFrame(carried, columns=[*HISTORY_COLUMNS, "carried_from"])
+    extra["households"] = extra["households"].astype("int64")
+    extra["installed"] = extra["installed"].astype("int64")
+    extra["previous_installed"] = pd.array([None] * len(extra), dtype="Int64")
+    extra["new"] = pd.array([None] * len(extra), dtype="Int64")
+    extra["carried_from"] = extra["carried_from"].astype("object")
+    whole = pd.concat([table, extra.loc[:, table.columns]], ignore_index=True)
+    return whole.sort_values(["week", "region", "measure"], kind="stable").reset_index(drop=True)
 
 
 def history_totals(table: pd.DataFrame) -> pd.DataFrame:

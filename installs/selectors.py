@@ -280,7 +280,9 @@ class ProgressHistory:
     totals: pd.DataFrame  # rules.history_totals(): indexed by (week date, measure id)
 
     def region_rows(self, region: Region) -> pd.DataFrame:
-        return self.table[self.table["region"] == region.pk]
+        """The region's own reports (carried figures left out: a skipped week is 未填报 there)."""
+        table = self.table
+        return table[(table["region"] == region.pk) & table["carried_from"].isna()]
 
 
 def progress_history(*, until: Week | None = None) -> ProgressHistory:
@@ -304,15 +306,15 @@ def progress_history(*, until: Week | None = None) -> ProgressHistory:
         ),
         columns=rules.HISTORY_COLUMNS,
     )
-    table = rules.history_table(frame)
+    all_regions = list(Region.objects.order_by("order", "name"))
+    all_measures = list(Measure.objects.order_by("order", "pk"))
+    # Every week complete, as week_progress shows it: active regions × active measures carried.
+    expected = {(r.pk, m.pk) for r in all_regions if r.active for m in all_measures if m.active}
+    table = rules.history_table(frame, dates=dates, carried_pairs=expected)
     reported_regions = set(table["region"])
     reported_measures = set(table["measure"])
-    regions = [
-        r for r in Region.objects.order_by("order", "name") if r.active or r.pk in reported_regions
-    ]
-    measures = [
-        m for m in Measure.objects.order_by("order", "pk") if m.active or m.pk in reported_measures
-    ]
+    regions = [r for r in all_regions if r.active or r.pk in reported_regions]
+    measures = [m for m in all_measures if m.active or m.pk in reported_measures]
     return ProgressHistory(
         dates=dates,
         regions=regions,

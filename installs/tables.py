@@ -214,12 +214,10 @@ class ProgressTable(tables.Table):
         if total:
             return f'<tr class="total"><th scope="row" class="region">{name}</th>{cells}</tr>'
         if not record["reported"]:
-            # 未填报 or 部分填报: its carried figures are marked cell by cell.
+            # 未填报 or 部分填报: its carried figures are marked cell by cell (未填报※ in
+            # 环比新增); the name stays the name, so a copied table still reads in Excel.
             state = "partial" if record["partial"] else "missing"
-            return (
-                f'<tr class="carried {state}"><th scope="row" class="region">{name}'
-                f'<span class="region-state">{self.texts[state]}</span></th>{cells}</tr>'
-            )
+            return f'<tr class="carried {state}"><th scope="row" class="region">{name}</th>{cells}</tr>'
         return f'<tr><th scope="row" class="region">{name}</th>{cells}</tr>'
 
     @cached_property
@@ -233,11 +231,7 @@ class ProgressTable(tables.Table):
     @cached_property
     def texts(self) -> dict[str, str]:
         """Translated once per table, not once per row."""
-        return {
-            "unreported": html.escape(_("Not reported")),
-            "missing": html.escape(_("Not reported")),
-            "partial": html.escape(_("Partly reported")),
-        }
+        return {"unreported": html.escape(_("Not reported"))}
 
     def header(self) -> list[list[dict]]:
         """

@@ -208,9 +208,19 @@ def test_it_sends_anonymous_users_to_login(client, name, before, after):
 
 
 def test_it_refuses_a_step_by_get(client, bureau):
+    week = make_week(MONDAY, state=Week.State.LOCKED)
+    client.force_login(bureau)
+    assert client.get(reverse("installs:week_unlock", args=[MONDAY])).status_code == 405
+    week.refresh_from_db()
+    assert week.state == Week.State.LOCKED
+
+
+def test_a_get_of_lock_only_shows_the_confirmation(client, bureau):
     week = make_week(MONDAY)
     client.force_login(bureau)
-    assert client.get(reverse("installs:week_lock", args=[MONDAY])).status_code == 405
+    response = client.get(reverse("installs:week_lock", args=[MONDAY]))
+    assert response.status_code == 200
+    assert response.templates[0].name == "installs/week_confirm.html"
     week.refresh_from_db()
     assert week.state == Week.State.OPEN
 
