@@ -95,6 +95,8 @@ MIDDLEWARE = [
     # After the messages (it leaves one) and before any view: LoginRequiredMiddleware
     # checks in process_view, so it sends a session this one ended to the login page.
     "installs.security.AbsoluteSessionLifetimeMiddleware",
+    # Before anything reads the body (the CSRF check reads the form in process_view).
+    "installs.middleware.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # AxesMiddleware last, as its documentation asks.
@@ -221,8 +223,21 @@ PROGRESS_TABLE_TITLE = os.environ.get(
 
 # Uploads are official weekly tables of a few dozen kilobytes.
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))
-DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# A request body larger than this is refused before any of it is read
+# (installs.middleware.RequestSizeLimitMiddleware): the upload plus its form.
+REQUEST_MAX_BYTES = UPLOAD_MAX_BYTES + 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES  # every accepted upload stays in memory
+# Reading an upload: a child process per workbook with this much address space
+# and this many seconds, at most IMPORT_SLOTS of them at once on the machine
+# (lock files in IMPORT_SLOTS_DIR, shared by every worker; keep it on a local disk).
+IMPORT_MEMORY_BYTES = envint("IMPORT_MEMORY_BYTES", str(256 * 1024 * 1024))
+IMPORT_TIMEOUT_SECONDS = envint("IMPORT_TIMEOUT_SECONDS", "4")
+IMPORT_SLOTS = envint("IMPORT_SLOTS", "2")
+IMPORT_SLOTS_DIR = os.environ.get(
+    "IMPORT_SLOTS_DIR",
+    os.path.join(tempfile.gettempdir(), f"gasdash-import-slots-{os.getuid()}"),
+)
 
 DJANGO_TABLES2_TEMPLATE = "installs/progress_table.html"
 

@@ -4,6 +4,7 @@ pytest.ini): the environment every test run shares, whatever started it.
 """
 
 import os
+import tempfile
 
 # DEBUG is off in tests, so the key must pass the settings' length check.
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x9Qw" * 8)
@@ -16,3 +17,6 @@ os.environ.setdefault(
 )
 # The sync Playwright API runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The import's slots (lock files shared by every process on the machine): this run's own,
+# so other test runs on the machine neither take them nor find them taken.
+os.environ.setdefault("IMPORT_SLOTS_DIR", tempfile.mkdtemp(prefix="gasdash-test-import-slots-"))

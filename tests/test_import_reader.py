@@ -6,8 +6,8 @@ import datetime
 
 import pytest
 
-from installs.imports import UploadRejected, read_week_table
 from installs.models import Region
+from installs.xlsx_reader import UploadRejected, read_week_table
 from tests.factories import load_seed
 from tests.official_workbooks import official_bytes, official_workbook, seed_table, workbook_bytes
 from tests.seed import MEASURES, seed_rows

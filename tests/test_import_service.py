@@ -6,7 +6,6 @@ import datetime
 
 import pytest
 
-from installs.imports import read_week_table
 from installs.models import Region, Snapshot, Week
 from installs.selectors import week_progress
 from installs.services.figures import FigureInput, FiguresConflict, figures_save
@@ -16,6 +15,7 @@ from installs.services.imports import (
     payload_figures,
     table_import,
 )
+from installs.xlsx_reader import read_week_table
 from tests.factories import load_seed, make_user
 from tests.official_workbooks import official_bytes, seed_table
 
@@ -186,6 +186,14 @@ def test_it_warns_where_the_files_computed_columns_disagree(bureau):
         "E6: 文件中的安装率为 35.0%，按数据计算应为 33.9%",
         "F6: 文件中的名次为 1，按数据计算应为 6",
     ]
+
+
+def test_it_shows_the_files_rate_fraction_as_a_percentage(bureau):
+    rows = seed_table()
+    rows[0][4] = 0.34010489430410185  # the exact fraction a workbook stores; its rate is 33.9%
+    rows[1][4] = rows[1][2] / rows[1][1]  # the exact fraction: no disagreement
+    preview = preview_of(bureau, rows, week=NOV_21)
+    assert cell_warnings(preview) == ["E6: 文件中的安装率为 34.0%，按数据计算应为 33.9%"]
 
 
 def test_it_finds_no_disagreement_in_the_newspapers_own_table(bureau):

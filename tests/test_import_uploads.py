@@ -8,8 +8,8 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from installs import imports
-from installs.imports import UploadRejected, open_upload, read_week_table
+from installs import xlsx_child, xlsx_reader
+from installs.xlsx_reader import UploadRejected, read_sheets, read_week_table
 from tests.factories import load_seed
 from tests.official_workbooks import official_bytes, workbook_bytes
 
@@ -36,12 +36,12 @@ def rezip(
 
 @pytest.fixture
 def no_openpyxl(monkeypatch):
-    """Fails the test if openpyxl is asked to parse the file."""
+    """Fails the test if the file is given to the child process that runs openpyxl."""
 
-    def load_workbook(*args, **kwargs):
+    def read_sheets(*args, **kwargs):
         raise AssertionError("openpyxl must not see this file")
 
-    monkeypatch.setattr(imports, "load_workbook", load_workbook)
+    monkeypatch.setattr(xlsx_child, "read_sheets", read_sheets)
 
 
 def test_it_refuses_a_file_over_the_size_limit(settings, no_openpyxl):
@@ -76,18 +76,18 @@ def test_it_refuses_a_zip_bomb_before_openpyxl_sees_it(no_openpyxl):
     # 40 MB of zeros compress to about 40 KB: far beyond any real workbook's ratio.
     bomb = rezip(official_bytes(), replace={"xl/worksheets/sheet1.xml": b"\0" * (40 * 1024 * 1024)})
     assert len(bomb) < 200 * 1024
-    assert refused(bomb).startswith("工作簿解压后的数据量远超一张进度表")
+    assert refused(bomb).startswith("文件过大：工作簿解压后的数据量远超一张进度表")
 
 
 def test_it_refuses_a_zip_declaring_too_much_data_altogether(no_openpyxl, monkeypatch):
-    monkeypatch.setattr(imports, "ZIP_MAX_UNCOMPRESSED", 100 * 1024)
+    monkeypatch.setattr(xlsx_reader, "ZIP_MAX_UNCOMPRESSED", 100 * 1024)
     data = rezip(official_bytes(), add={"xl/media/padding.bin": bytes(range(256)) * 800})
-    assert refused(data).startswith("工作簿解压后的数据量远超一张进度表")
+    assert refused(data).startswith("文件过大：工作簿解压后的数据量远超一张进度表")
 
 
 def test_it_refuses_a_zip_with_too_many_entries(no_openpyxl):
     data = rezip(official_bytes(), add={f"xl/extra/{i}.xml": b"<a/>" for i in range(2001)})
-    assert refused(data).startswith("工作簿解压后的数据量远超一张进度表")
+    assert refused(data).startswith("文件过大：工作簿解压后的数据量远超一张进度表")
 
 
 def test_it_refuses_a_workbook_with_a_damaged_sheet():
@@ -142,10 +142,11 @@ def test_it_refuses_an_empty_workbook():
     assert refused(workbook_bytes(Workbook())).startswith("找不到进度表")
 
 
-def test_it_opens_a_real_workbook_read_only():
-    workbook = open_upload(official_bytes())
-    assert workbook.read_only
-    workbook.close()
+def test_it_reads_a_real_workbooks_values_in_a_child_process():
+    [(title, rows)] = read_sheets(official_bytes())
+    assert title == "Sheet1"
+    assert rows[2][0] == "县(市、区)"
+    assert rows[5][:3] == ["沁阳市", 87326, 29577]
 
 
 def test_it_has_defusedxml_to_guard_openpyxl():

@@ -11,11 +11,11 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from installs import sheets
-from installs.imports import read_week_table
 from installs.models import Snapshot, Week
 from installs.selectors import week_progress
 from installs.services.imports import import_preview, payload_figures, table_import
 from installs.services.weeks import week_lock, week_publish
+from installs.xlsx_reader import read_week_table
 from tests.factories import load_seed, make_user
 
 pytestmark = pytest.mark.django_db

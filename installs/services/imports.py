@@ -1,5 +1,5 @@
 """
-Importing a week's table read from a workbook (installs.imports): the preview
+Importing a week's table read from a workbook (installs.xlsx_reader): the preview
 and the save.
 
 Both go through ``figures_save`` (source "import", the file's name and the
@@ -28,8 +28,7 @@ from django.db import transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from installs import imports
-from installs.imports import CellMessage, ParsedTable
+from installs import xlsx_reader
 from installs.models import Measure, Region, Snapshot, Week
 from installs.selectors import WeekProgress, week_progress
 from installs.services.figures import (
@@ -42,6 +41,7 @@ from installs.services.figures import (
     history_reason,
 )
 from installs.services.weeks import REASON_MAX_LENGTH, WeekWorkflowError, week_open
+from installs.xlsx_reader import CellMessage, ParsedTable
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,7 @@ def import_preview(
                 return preview
             # Only warnings (a lower installed count than last week, a jump): an
             # import takes them as confirmed, with the file's name as the reason.
-    preview.warnings += imports.computed_warnings(parsed, preview.progress)
+    preview.warnings += xlsx_reader.computed_warnings(parsed, preview.progress)
     return preview
 
 

@@ -121,3 +121,27 @@ def test_it_refuses_a_file_that_is_not_a_workbook(login, live_server):
     page.get_by_role("button", name="读取并预览").click()
     page.wait_for_load_state()
     assert "这不是 Excel .xlsx 工作簿" in page.inner_text(".errorlist")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_a_file_over_the_limit_with_a_page_not_an_error(login, live_server):
+    load_seed()
+    page = login(make_user("ju", "bureau"), "/import/")
+    page.set_input_files(
+        "input[type=file]",
+        files=[
+            {"name": "照片很多.xlsx", "mimeType": XLSX, "buffer": b"PK\x03\x04" * (1536 * 1024)}
+        ],
+    )
+    page.get_by_role("button", name="读取并预览").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "文件过大"
+    assert "文件超过 5 MB，未读取。" in page.inner_text("[role=alert]")
+    # Chromium reports the 413 of the page itself as a failed resource.
+    page.console_errors[:] = [e for e in page.console_errors if "413" not in e]
+    save_screenshot(page, "import-too-large")
+    page.set_viewport_size({"width": 390, "height": 844})
+    save_screenshot(page, "import-too-large-390")
+    page.get_by_role("link", name="返回导入").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/import/")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from installs import imports, validators
+from installs import validators, xlsx_reader
 from installs.permissions import Role, user_role
 from installs.services.figures import FiguresConflict
 from installs.services.imports import ImportRefused, import_preview, payload_figures, table_import
@@ -66,13 +68,10 @@ class Command(BaseCommand):
         if reason_error:
             raise CommandError(f"--reason: {reason_error}")
         file = Path(path)
+        data = self._read(file)
         try:
-            data = file.read_bytes()
-        except OSError as error:
-            raise CommandError(f"{path}: {error.strerror}") from None
-        try:
-            parsed = imports.read_week_table(data, file_name=file.name)
-        except imports.UploadRejected as rejected:
+            parsed = xlsx_reader.read_week_table(data, file_name=file.name)
+        except xlsx_reader.UploadRejected as rejected:
             raise CommandError(rejected.message) from None
         preview = import_preview(
             parsed=parsed,
@@ -124,6 +123,22 @@ class Command(BaseCommand):
                 f"{' (week opened)' if result.created else ''}."
             )
         )
+
+    def _read(self, file: Path) -> bytes:
+        """The file's bytes, once its name and size are those of a progress table."""
+        if not xlsx_reader.has_xlsx_name(file.name):
+            raise CommandError(xlsx_reader.not_xlsx_message())
+        try:
+            with file.open("rb") as handle:
+                if os.fstat(handle.fileno()).st_size > settings.UPLOAD_MAX_BYTES:
+                    raise CommandError(xlsx_reader.file_too_large_message())
+                # Never more than one byte past the limit, whatever the size said.
+                data = handle.read(settings.UPLOAD_MAX_BYTES + 1)
+        except OSError as error:
+            raise CommandError(f"{file}: {error.strerror}") from None
+        if len(data) > settings.UPLOAD_MAX_BYTES:
+            raise CommandError(xlsx_reader.file_too_large_message())
+        return data
 
     def _actor(self, username: str | None):
         User = get_user_model()

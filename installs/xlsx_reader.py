@@ -3,11 +3,13 @@ Reading a week's progress table from an uploaded workbook in the official layout
 
 Two steps, each refusing what it cannot read with a message in Chinese:
 
-1. ``open_upload`` checks the bytes before any XML is parsed: the size limit,
+1. ``check_upload`` checks the bytes before any XML is parsed: the size limit,
    the zip signature (a renamed .xls or .csv is not a zip), the workbook's parts,
-   and the zip's declared sizes and compression ratios (a zip bomb is refused
-   before openpyxl decompresses anything). Only then openpyxl opens it, in
-   read-only mode, with defusedxml guarding the XML parser.
+   the zip's declared sizes (each part's and all together) and compression
+   ratios (a zip bomb is refused before openpyxl decompresses anything). Only
+   then ``xlsx_child`` has openpyxl read the values, in read-only mode with
+   defusedxml guarding the XML parser, in a child process with a memory limit
+   and a timeout, a few at a time per machine.
 2. ``parse_week_table`` finds the table by its header texts, not by fixed rows:
    县(市、区), 户数 / 已安装数, the devices and gas types of the measures. Blank
    rows and columns, merged cells, numbers stored as text (also full-width
@@ -24,20 +26,18 @@ from __future__ import annotations
 
 import datetime
 import io
-import logging
 import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
-from installs import checks, layout, rules
+from installs import checks, layout, rules, xlsx_child
 from installs.models import Measure, Region
 from installs.selectors import WeekProgress
 
@@ -46,15 +46,23 @@ from installs.selectors import WeekProgress
 # years has about 600 entries.
 ZIP_MAX_ENTRIES = 2000
 ZIP_MAX_UNCOMPRESSED = 50 * 1024 * 1024  # declared, all entries together
+# Declared, each entry. openpyxl parses styles.xml and the shared strings whole,
+# at some 18 and 11 bytes of memory per byte of XML and about a second per MB
+# (measured: 8 MB of styles, 147 MB and 7 s). A real 11-region table's largest
+# part is its 10 KB theme, its styles 3-50 KB; a 3,000-row national table's
+# sheet is 2-3 MB, its shared strings at most 1.5 MB (numbers stored as text).
+# The shared strings may sit under another name (the content types name it):
+# there the limit of any part applies, and the child process's limits behind it.
+ZIP_MAX_PART = 8 * 1024 * 1024
+ZIP_MAX_PARTS = {
+    "xl/styles.xml": 1024 * 1024,
+    "xl/sharedStrings.xml": 2 * 1024 * 1024,
+}
 ZIP_MAX_RATIO = 100  # declared size / compressed size of one entry ...
 ZIP_RATIO_FLOOR = 1024 * 1024  # ... checked for entries larger than this
 HEADER_SEARCH_ROWS = 60  # the header's first row lies within these
 HEADER_MAX_DEPTH = 6  # rows from 县(市、区) down to 户数
-MAX_ROWS = 3000
-MAX_COLUMNS = 200
 MAX_ERRORS = 200
-
-logger = logging.getLogger(__name__)
 
 ZIP_SIGNATURE = b"PK\x03\x04"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and an encrypted .xlsx
@@ -162,18 +170,15 @@ def address(row: int, col: int) -> str:
 # Opening the upload --------------------------------------------------------
 
 
-def open_upload(data: bytes):
+def check_upload(data: bytes) -> None:
     """
-    The uploaded bytes as a read-only openpyxl workbook, or UploadRejected.
-
-    The zip is inspected before openpyxl sees it: openpyxl has no limit on the
-    decompressed size, and a workbook of 200 KB can hold gigabytes of XML.
+    UploadRejected unless the bytes may be given to openpyxl: not too large, a
+    zip, a workbook's parts, no part declaring more than a progress table needs.
+    openpyxl has no limit on the decompressed size, and a workbook of 200 KB
+    can hold gigabytes of XML.
     """
     if len(data) > settings.UPLOAD_MAX_BYTES:
-        raise UploadRejected(
-            _("The file is larger than %(limit)s MB.")
-            % {"limit": _megabytes(settings.UPLOAD_MAX_BYTES)}
-        )
+        raise UploadRejected(file_too_large_message())
     if data.startswith(OLE_SIGNATURE):
         raise UploadRejected(
             _(
@@ -184,13 +189,31 @@ def open_upload(data: bytes):
     if not data.startswith(ZIP_SIGNATURE):
         raise UploadRejected(not_xlsx_message())
     _check_zip(data)
+
+
+def read_sheets(data: bytes) -> xlsx_child.Sheets:
+    """
+    Every sheet's title and values (the active sheet first): the upload checked,
+    then read by a child process within the memory and time limits of the
+    settings, or UploadRejected with the reason in people's words.
+    """
+    check_upload(data)
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-    except (zipfile.BadZipFile, KeyError, InvalidFileException, ValueError, TypeError, OSError):
-        raise UploadRejected(_corrupt_message()) from None
-    except Exception:  # noqa: BLE001 - openpyxl raises many other kinds on a damaged part
-        logger.info("unreadable uploaded workbook", exc_info=True)
-        raise UploadRejected(_corrupt_message()) from None
+        return xlsx_child.read_sheets(
+            data,
+            memory_bytes=settings.IMPORT_MEMORY_BYTES,
+            timeout=settings.IMPORT_TIMEOUT_SECONDS,
+            slots_dir=Path(settings.IMPORT_SLOTS_DIR),
+            slots=settings.IMPORT_SLOTS,
+        )
+    except xlsx_child.ReadFailed as failed:
+        raise UploadRejected(
+            {
+                xlsx_child.TOO_LARGE: _memory_message,
+                xlsx_child.TIMEOUT: _timeout_message,
+                xlsx_child.BUSY: _busy_message,
+            }.get(failed.reason, _corrupt_message)()
+        ) from None
 
 
 def _check_zip(data: bytes) -> None:
@@ -208,12 +231,19 @@ def _check_zip(data: bytes) -> None:
     total = 0
     for entry in entries:
         total += entry.file_size
-        if total > ZIP_MAX_UNCOMPRESSED:
+        if total > ZIP_MAX_UNCOMPRESSED or entry.file_size > ZIP_MAX_PARTS.get(
+            entry.filename, ZIP_MAX_PART
+        ):
             raise UploadRejected(_too_large_message())
         if entry.file_size > ZIP_RATIO_FLOOR and (
             entry.compress_size == 0 or entry.file_size / entry.compress_size > ZIP_MAX_RATIO
         ):
             raise UploadRejected(_too_large_message())
+
+
+def has_xlsx_name(name: str) -> bool:
+    """Only .xlsx: an .xlsm carries macros, an .xls or .csv is another format altogether."""
+    return name.lower().endswith(".xlsx")
 
 
 def _megabytes(size: int) -> str:
@@ -230,11 +260,37 @@ def _corrupt_message() -> str:
     )
 
 
+def file_too_large_message() -> str:
+    return _("The file is larger than %(limit)s MB.") % {
+        "limit": _megabytes(settings.UPLOAD_MAX_BYTES)
+    }
+
+
 def _too_large_message() -> str:
     return _(
-        "The workbook unpacks to far more data than a progress table holds "
-        "(too many parts, or parts compressed far too well); it was not read."
+        "The file is too large: the workbook unpacks to far more data than a progress "
+        "table holds (too many parts, parts too large, or compressed far too well); "
+        "it was not read."
     )
+
+
+def _memory_message() -> str:
+    return _(
+        "The file is too large: reading the workbook needs far more memory than a "
+        "progress table does; it was not imported."
+    )
+
+
+def _timeout_message() -> str:
+    return _(
+        "Reading the workbook took too long (more than %(seconds)s seconds); it was not "
+        "imported. A progress table reads in a second: save only the table's sheet as a "
+        "new .xlsx and upload that."
+    ) % {"seconds": f"{settings.IMPORT_TIMEOUT_SECONDS:g}"}
+
+
+def _busy_message() -> str:
+    return _("Imports are busy: other workbooks are being read. Please try again shortly.")
 
 
 # Finding and reading the table ---------------------------------------------
@@ -263,37 +319,13 @@ def read_week_table(
     regions: list[Region] | None = None,
     measures: list[Measure] | None = None,
 ) -> ParsedTable:
-    """Open the upload and read its table (UploadRejected when it has none)."""
-    workbook = open_upload(data)
-    try:
-        sheets = workbook_sheets(workbook)
-    finally:
-        workbook.close()
+    """Read the upload's table (UploadRejected when it has none or cannot be read)."""
     return parse_week_table(
-        sheets,
+        read_sheets(data),
         file_name=file_name,
         regions=regions if regions is not None else list(Region.objects.all()),
         measures=measures if measures is not None else list(Measure.objects.all()),
     )
-
-
-def workbook_sheets(workbook) -> list[tuple[str, list[list[object]]]]:
-    """
-    Every sheet's title and values (the active sheet first), read in full here:
-    a damaged sheet part only shows when its rows are read, and then as any of
-    many exceptions (XML ParseError, KeyError, ValueError, ...) from openpyxl
-    and the XML parser. Whatever it is, the file is damaged: UploadRejected.
-    """
-    sheets = list(workbook.worksheets)
-    active = workbook.active
-    if active in sheets:
-        sheets.remove(active)
-        sheets.insert(0, active)
-    try:
-        return [(ws.title, _sheet_rows(ws)) for ws in sheets]
-    except Exception:  # noqa: BLE001 - see the docstring
-        logger.info("unreadable sheet in an uploaded workbook", exc_info=True)
-        raise UploadRejected(_corrupt_message()) from None
 
 
 def parse_week_table(
@@ -344,20 +376,6 @@ def parse_week_table(
     return parsed
 
 
-def _sheet_rows(ws) -> list[list[object]]:
-    """The sheet's values as lists, trailing empty cells cut, at most MAX_ROWS x MAX_COLUMNS."""
-    if hasattr(ws, "reset_dimensions"):
-        # Some programs write a wrong <dimension>; read-only mode would trust it.
-        ws.reset_dimensions()
-    rows = []
-    for values in ws.iter_rows(max_row=MAX_ROWS, max_col=MAX_COLUMNS, values_only=True):
-        values = list(values)
-        while values and (values[-1] is None or normal_text(values[-1]) == ""):
-            values.pop()
-        rows.append(values)
-    return rows
-
-
 def _cell(rows: list[list[object]], row: int, col: int) -> object:
     if row >= len(rows) or col >= len(rows[row]):
         return None
@@ -392,7 +410,7 @@ def _header_groups(rows, first, last, region_col, households_cols, measures):
     groups: list[_Column] = []
     errors: list[CellMessage] = []
     for i, start in enumerate(households_cols):
-        end = households_cols[i + 1] if i + 1 < len(households_cols) else MAX_COLUMNS
+        end = households_cols[i + 1] if i + 1 < len(households_cols) else xlsx_child.MAX_COLUMNS
         columns: dict[str, int] = {"households": start}
         for r in range(first, last + 1):
             for c in range(start + 1, min(end, len(rows[r]))):
@@ -644,8 +662,6 @@ def count_message(code: str) -> str:
 
 # Comparing the file's computed columns -------------------------------------
 
-RATE_TOLERANCE = Decimal("0.0005")  # half of the 0.1 % the table shows
-
 
 def computed_warnings(parsed: ParsedTable, progress: WeekProgress) -> list[CellMessage]:
     """
@@ -676,14 +692,16 @@ def _disagreement(name: str, value: object, app: dict) -> str:
         return ""
     label = layout.FIELD_LABELS[name]
     if name == "rate":
-        households, installed = int(app["households"]), int(app["installed"])
-        if households <= 0:
+        # Compared as the table shows a rate (rules.rate_text, one decimal):
+        # 0.3395 in the file and 33.949% computed are 34.0% against 33.9%.
+        computed = rules.rate_text(app["installed"], app["households"])
+        if not computed:
             return ""
-        fraction = _file_fraction(value)
-        exact = Decimal(installed) / Decimal(households)
-        if fraction is not None and abs(fraction - exact) <= RATE_TOLERANCE:
+        ratio = _file_rate_ratio(value)
+        shown = rules.rate_text(*ratio) if ratio is not None else _shown(value)
+        if shown == computed:
             return ""
-        computed = rules.rate_text(installed, households)
+        value = shown
     else:
         expected = app.get(name)
         if expected is None or _is_missing(expected):
@@ -706,20 +724,29 @@ def _is_missing(value: object) -> bool:
         return True
 
 
-def _file_fraction(value: object) -> Decimal | None:
-    """A rate cell as a fraction: 0.339 (formatted 0.0%), "33.9%", or 33.9 as a percent number."""
+def _file_rate_ratio(value: object) -> tuple[int, int] | None:
+    """
+    A rate cell as (numerator, denominator) for rules.rate_text: 0.339 (a fraction
+    formatted 0.0%), "33.9%", or 33.9 as a number of percent; None when it is no
+    rate from 0 up.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        number = Decimal(repr(float(value)))
-        return number if number <= 1 else number / 100
-    text = normal_text(value)
-    percent = text.endswith("%")
-    try:
-        number = Decimal(text.rstrip("%"))
-    except InvalidOperation:
+        number, percent = Decimal(repr(float(value))), False
+    else:
+        text = normal_text(value)
+        percent = text.endswith("%")
+        try:
+            number = Decimal(text.rstrip("%"))
+        except InvalidOperation:
+            return None
+    if not number.is_finite() or number < 0:
         return None
-    return number / 100 if percent or number > 1 else number
+    numerator, denominator = number.as_integer_ratio()
+    if percent or number > 1:
+        denominator *= 100
+    return numerator, denominator
 
 
 def _file_integer(value: object) -> int | None:
