@@ -26,7 +26,8 @@ class RegionReport:
 
     @property
     def reported(self) -> bool:
-        return self.filled > 0
+        # Until the reads branch lands: rules.has_reported (every active measure).
+        return self.filled > 0 and self.filled >= self.measure_count
 
     @property
     def complete(self) -> bool:
