@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from installs import layout, rules
 from installs.models import Measure, Region
-from installs.selectors import ProgressHistory, WeekProgress
+from installs.progress import ProgressHistory, WeekProgress
 
 FONT = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, SimSun, sans-serif"
 # No "Share chart" button (it uploads to Plotly's cloud), no logo, Chinese menus and dates.
@@ -233,9 +233,10 @@ def rate_bars(
     }
     top = max([1.0, *shown["rate"].tolist()])
     lines = []  # (x, label, colour, dash) of the reference lines
-    if city is not None and city[1] > 0:
+    city_rate = None if city is None else rules.rate(*city)
+    if city_rate is not None:
         city_label = _("City-wide %(rate)s") % {"rate": rules.rate_text(*city)}
-        lines.append((city[0] / city[1], city_label, CITY_COLOUR, "dash"))
+        lines.append((city_rate, city_label, CITY_COLOUR, "dash"))
     if target_rate is not None:
         target_label = _("Target %(rate)s") % {"rate": percent_text(target_rate)}
         lines.append((float(target_rate), target_label, TARGET_COLOUR, "dot"))

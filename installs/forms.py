@@ -2,7 +2,7 @@
 The weekly entry form: households and installed per measure, the versions the
 user saw, and the confirmation and reason that warnings ask for.
 
-It only parses what was typed (installs.checks.parse_count); every rule about
+It only parses what was typed (installs.validation.parse_count); every rule about
 the numbers is checked by installs.services.figures.figures_save.
 """
 
@@ -14,7 +14,7 @@ from django import forms
 from django.core import validators as django_validators
 from django.utils.translation import gettext_lazy as _
 
-from installs import checks, layout
+from installs import layout, validation
 from installs.models import Measure, Region
 from installs.services.figures import FigureInput, problem_message
 from installs.validators import OneLineTextValidator
@@ -43,7 +43,7 @@ class OneLineTextField(forms.CharField):
 
 
 class CountField(forms.Field):
-    """A count typed by a person; full-width digits welcome (see checks.parse_count)."""
+    """A count typed by a person; full-width digits welcome (see validation.parse_count)."""
 
     def __init__(self, *, measure: Measure, name: str, **kwargs) -> None:
         self.measure = measure
@@ -58,8 +58,8 @@ class CountField(forms.Field):
 
     def to_python(self, value):
         try:
-            return checks.parse_count(value)
-        except checks.CountError as error:
+            return validation.parse_count(value)
+        except validation.CountError as error:
             raise forms.ValidationError(
                 problem_message(error.code, self.measure, self.name, {}), code=error.code
             ) from None

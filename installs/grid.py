@@ -11,7 +11,7 @@ Two parts:
     * 5 columns: 户数, 已安装数, 环比新增安装数, 安装率, 名次 (the official
       table's layout, installs.layout.FIELDS): only the first two are read,
       the computed ones are ignored (the app computes them itself).
-  Full-width digits and thousands separators are accepted (checks.parse_count
+  Full-width digits and thousands separators are accepted (validation.parse_count
   reads the cells later). Lines without any digit (headers) and the 合计 line
   are skipped; a line with numbers but an unknown region, the wrong number of
   columns, or a region given twice is an error naming the line. A line without
@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from installs import checks, layout
+from installs import layout, rules, selectors, validation
 from installs.models import Measure, Region, Snapshot, Week
-from installs.services.figures import FigureInput, earlier_figures, problem_message
+from installs.services.figures import FigureInput, problem_message
 
 FIELDS = ("households", "installed")
 PAIR_WIDTH = len(FIELDS)
@@ -132,7 +132,7 @@ def parse_paste(text: str, *, regions: Sequence[Region], measure_count: int) -> 
 def _split(line: str) -> list[str]:
     parts = line.split("\t") if "\t" in line else line.split()
     # Full-width digits become ASCII in the inputs; not NFKC, which would read ① and ² as 1 and 2.
-    return [" ".join(checks.narrow(p).split()) for p in parts]
+    return [" ".join(validation.narrow(p).split()) for p in parts]
 
 
 def _fit(values: list[str], measure_count: int) -> tuple[tuple[str, str], ...] | None:
@@ -215,7 +215,9 @@ class GridRow:
 
     @property
     def reported(self) -> bool:
-        return any(c.version is not None for c in self.cells)
+        """``rules.has_reported``, from the measures with this week's figures stored."""
+        stored = [c.measure.pk for c in self.cells if c.version is not None]
+        return rules.has_reported(stored, [c.measure.pk for c in self.cells])
 
     @property
     def touched(self) -> bool:
@@ -238,8 +240,10 @@ class GridRow:
 def _same_counts(a: tuple[str, str], b: tuple[str, str]) -> bool | None:
     """Whether two (households, installed) texts are the same numbers; None if one is empty."""
     try:
-        return tuple(checks.parse_count(x) for x in a) == tuple(checks.parse_count(x) for x in b)
-    except checks.CountError:
+        return tuple(validation.parse_count(x) for x in a) == tuple(
+            validation.parse_count(x) for x in b
+        )
+    except validation.CountError:
         if all(x.strip() == "" for x in a):
             return None if any(x.strip() for x in b) else True
         return a == b
@@ -253,7 +257,9 @@ def grid_rows(week: Week) -> list[GridRow]:
         (s.region_id, s.measure_id): s
         for s in Snapshot.objects.filter(week=week, region__in=regions, measure__in=measures)
     }
-    earlier = earlier_figures(week=week, pairs=[(r.pk, m.pk) for r in regions for m in measures])
+    earlier = selectors.earlier_figures(
+        week=week, pairs=[(r.pk, m.pk) for r in regions for m in measures]
+    )
     rows = []
     for region in regions:
         cells = []
@@ -338,8 +344,8 @@ def figure_inputs(rows: list[GridRow]) -> list[FigureInput]:
             counts = {}
             for name in FIELDS:
                 try:
-                    counts[name] = checks.parse_count(getattr(cell, name))
-                except checks.CountError as error:
+                    counts[name] = validation.parse_count(getattr(cell, name))
+                except validation.CountError as error:
                     message = problem_message(error.code, cell.measure, name, {})
                     cell.errors.setdefault(name, []).append(message)
                     row.errors.append(message)
@@ -360,7 +366,7 @@ def figure_inputs(rows: list[GridRow]) -> list[FigureInput]:
         for figure in figures:
             row = rows_by_region[figure.region.pk]
             cell = next(c for c in row.cells if c.measure == figure.measure)
-            for problem in checks.figure_problems(figure.households, figure.installed, None):
+            for problem in validation.figure_problems(figure.households, figure.installed, None):
                 message = problem_message(problem.code, cell.measure, problem.field, problem.params)
                 cell.errors.setdefault(problem.field, []).append(message)
                 row.errors.append(message)

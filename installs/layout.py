@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from installs import rules
 from installs.models import Measure
-from installs.selectors import WeekProgress
+from installs.progress import WeekProgress
 
 # The five columns of each measure, in the official order.
 FIELDS = ("households", "installed", "new", "rate", "rank")

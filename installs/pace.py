@@ -18,15 +18,15 @@ The rules, precisely:
   installs); with no earlier report in those 28 days there is no pace. Weeks
   are counted as days ÷ 7, so a region that skipped a week is not credited
   with a faster pace.
-- **New this week** = installed now − installed at the pair's latest earlier
-  report in those 28 days.
+- **New this week** is the rules' new installs (``rules.new_installs``: against
+  the previous report, however long ago), read from the week's own rows.
 - **Remaining** = ceil(target rate × households) − installed: the target is
   reached only by whole households.
 - **Weeks left** = ceil(remaining ÷ pace), in exact integer arithmetic;
   **projected date** = the week's date + weeks left × 7 days.
 - A pace of zero or less never reaches the target: no weeks left, no date,
   and never a division by zero.
-- **Stalled**: no new installs this week (new ≤ 0) while below 100%.
+- **Stalled**: ``rules.stalled``, no new installs this week (new ≤ 0) while below 100%.
 - **Band** (``rules.target_band``): complete, on track, behind or far behind,
   comparing the pace with the pace the deadline needs (remaining ÷ whole weeks
   to the deadline, ``needed_pace``, rounded up); none without a deadline or a pace.
@@ -89,8 +89,10 @@ def forecast(history: pd.DataFrame, week: datetime.date, targets: pd.DataFrame) 
     The forecast of every (region, measure) reported in ``week``.
 
     ``history``: reports with columns week (a date), region, measure,
-    households, installed (``rules.HISTORY_COLUMNS``), any weeks; only the
-    28 days up to ``week`` are read. ``targets``: indexed by measure, columns
+    households, installed (``rules.HISTORY_COLUMNS``), any weeks, and ``new``
+    (new installs, missing where unknown) on the week's own rows, as
+    ``rules.week_table`` and ``rules.history_table`` give it; only the 28 days
+    up to ``week`` are read. ``targets``: indexed by measure, columns
     ``target_rate`` (a fraction, e.g. Decimal("0.95")) and ``target_date``
     (a date or None).
 
@@ -98,31 +100,32 @@ def forecast(history: pd.DataFrame, week: datetime.date, targets: pd.DataFrame) 
     marks its cells with this for up to 200 regions on every request.
     """
     start = week - datetime.timedelta(days=WINDOW_DAYS)
-    # Per pair: the earliest earlier report in the window (the base) and the latest one
-    # (for new installs). A plain pass over the rows: the window holds five weeks at most.
+    # Per pair: the earliest earlier report in the window (the base). A plain pass
+    # over the rows: the window holds five weeks at most.
     base: dict[tuple[int, int], tuple[datetime.date, int]] = {}
-    last: dict[tuple[int, int], tuple[datetime.date, int]] = {}
     current = []
-    for date, region, measure, households, installed in zip(
+    for date, region, measure, households, installed, new_installs in zip(
         history["week"].tolist(),
         history["region"].tolist(),
         history["measure"].tolist(),
         history["households"].tolist(),
         history["installed"].tolist(),
+        history["new"].tolist(),
         strict=True,
     ):
         if date == week:
-            current.append((region, measure, households, installed))
+            known = new_installs is not None and not pd.isna(new_installs)
+            current.append((region, measure, households, installed, known, new_installs))
         elif start <= date < week:
             pair = (region, measure)
             if pair not in base or date < base[pair][0]:
                 base[pair] = (date, installed)
-            if pair not in last or date > last[pair][0]:
-                last[pair] = (date, installed)
     regions = np.array([c[0] for c in current], dtype="int64")
     measures = np.array([c[1] for c in current], dtype="int64")
     households = np.array([c[2] for c in current], dtype="int64")
     installed = np.array([c[3] for c in current], dtype="int64")
+    has_new = np.array([c[4] for c in current], dtype=bool)
+    new = np.array([int(c[5]) if c[4] else 0 for c in current], dtype="int64")
     pairs = list(zip(regions.tolist(), measures.tolist(), strict=True))
 
     # ceil(target × households), exactly: the target as numerator / denominator.
@@ -137,8 +140,6 @@ def forecast(history: pd.DataFrame, week: datetime.date, targets: pd.DataFrame) 
     has_base = np.array([pair in base for pair in pairs], dtype=bool)
     days = np.array([(week - base[p][0]).days if p in base else 1 for p in pairs], dtype="int64")
     gained = installed - np.array([base[p][1] if p in base else 0 for p in pairs], dtype="int64")
-    has_last = np.array([pair in last for pair in pairs], dtype=bool)
-    new = installed - np.array([last[p][1] if p in last else 0 for p in pairs], dtype="int64")
     progressing = has_base & (remaining > 0) & (gained > 0)
     # ceil(remaining ÷ (gained × 7 ÷ days)) without floats; nothing without progress.
     weeks_left = -((-(remaining * days)) // np.where(progressing, gained * 7, 1))
@@ -197,7 +198,7 @@ def forecast(history: pd.DataFrame, week: datetime.date, targets: pd.DataFrame) 
             "measure": measures,
             "households": households,
             "installed": installed,
-            "new": _nullable(new, has_last),
+            "new": _nullable(new, has_new),
             "rate": rules.rates(pd.Series(installed), pd.Series(households)),
             "required": required,
             "remaining": remaining,
@@ -210,7 +211,15 @@ def forecast(history: pd.DataFrame, week: datetime.date, targets: pd.DataFrame) 
             "target_rate": [rates[m] for m in measures.tolist()],
             "target_date": pd.Series(deadline, dtype=object),
             "status": pd.Series(status, dtype=object),
-            "stalled": has_last & (new <= 0) & (installed < households),
+            "stalled": np.array(
+                [
+                    rules.stalled(n if known else None, i, h)
+                    for n, known, i, h in zip(
+                        new.tolist(), has_new, installed.tolist(), households.tolist(), strict=True
+                    )
+                ],
+                dtype=bool,
+            ),
             "missed": missed,
             "weeks_to_deadline": pd.array(weeks_to_deadline, dtype="Int64"),
             "needed_pace": pd.array(needed_pace, dtype="Int64"),

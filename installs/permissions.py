@@ -1,6 +1,6 @@
 """
-Who may do what, in one place: a role per user, a decorator and its mixin twin,
-and a get-or-403 helper for a region.
+Who may do what, in one place: a role per user, a view decorator, and a
+get-or-403 helper for a region.
 
 Roles: district staff (one region), bureau staff (all regions; a superuser
 counts as one), leadership (read only). Every page needs a login
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
 
 from installs.models import Profile, Region
@@ -78,14 +77,3 @@ def role_required(*roles: str):
 def any_role_required(view):
     """Any of the three roles: an account with no role reads nothing."""
     return role_required(*Role.values)(view)
-
-
-class RoleRequiredMixin(AccessMixin):
-    """The class-based twin of role_required: set ``roles`` on the view."""
-
-    roles: tuple[str, ...] = ()
-
-    def dispatch(self, request, *args, **kwargs):
-        if user_role(request.user) not in self.roles:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)

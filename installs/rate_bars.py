@@ -67,8 +67,9 @@ def rate_bars(
         )
     ]
     city_line = None
-    if bars and city is not None and city[1] > 0:
-        city_line = Line(label=rules.rate_text(*city), x=_position(city[0] / city[1], top))
+    city_rate = None if city is None else rules.rate(*city)
+    if bars and city_rate is not None:
+        city_line = Line(label=rules.rate_text(*city), x=_position(city_rate, top))
     target_line = None
     if bars and target_rate is not None:
         exact = Fraction(str(target_rate))

@@ -2,8 +2,8 @@
 Reads for the week's workflow: the 填报情况 panel (which regions reported a
 week, when, by whom, how completely).
 
-Two queries whatever the number of regions: the active regions and measures,
-and the week's snapshots with their last editor.
+Three queries whatever the number of regions: the active regions, the active
+measures, and the week's snapshots with their last editor.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from installs import rules
 from installs.models import Measure, Region, Snapshot, Week
 
 
@@ -23,11 +24,7 @@ class RegionReport:
     measure_count: int
     updated_at: datetime.datetime | None
     updated_by: object | None  # a user, or None when unknown (e.g. deleted)
-
-    @property
-    def reported(self) -> bool:
-        # Until the reads branch lands: rules.has_reported (every active measure).
-        return self.filled > 0 and self.filled >= self.measure_count
+    reported: bool  # rules.has_reported
 
     @property
     def complete(self) -> bool:
@@ -42,39 +39,52 @@ class WeekReporting:
 
     @property
     def reported_count(self) -> int:
-        return sum(1 for r in self.regions if r.reported)
+        return rules.reporting_count(self._reported_ids, self._region_ids)[0]
 
     @property
     def region_count(self) -> int:
-        return len(self.regions)
+        return rules.reporting_count(self._reported_ids, self._region_ids)[1]
 
     @property
     def missing(self) -> list[Region]:
         return [r.region for r in self.regions if not r.reported]
 
+    @property
+    def _region_ids(self) -> list[int]:
+        return [r.region.pk for r in self.regions]
+
+    @property
+    def _reported_ids(self) -> list[int]:
+        return [r.region.pk for r in self.regions if r.reported]
+
 
 def week_reporting(week: Week) -> WeekReporting:
-    """Every active region, in official order, with what it reported for the week's active measures."""
+    """
+    Every active region, in official order: whether it reported the week
+    (``rules.has_reported``), how many of the active measures it filled, and
+    its last change.
+    """
     regions = list(Region.objects.filter(active=True).order_by("order", "name"))
-    measure_ids = set(Measure.objects.filter(active=True).values_list("pk", flat=True))
+    active_measures = set(Measure.objects.filter(active=True).values_list("pk", flat=True))
     snapshots = (
-        Snapshot.objects.filter(week=week, region__active=True, measure_id__in=measure_ids)
+        Snapshot.objects.filter(week=week, region__active=True)
         .select_related("updated_by")
         .order_by("updated_at")
     )
-    filled: dict[int, int] = {}
+    measures: dict[int, set[int]] = {}
     last: dict[int, Snapshot] = {}
     for snapshot in snapshots:
-        filled[snapshot.region_id] = filled.get(snapshot.region_id, 0) + 1
+        measures.setdefault(snapshot.region_id, set()).add(snapshot.measure_id)
         last[snapshot.region_id] = snapshot  # ordered by updated_at: the last one wins
     reports = [
         RegionReport(
             region=region,
-            filled=filled.get(region.pk, 0),
-            measure_count=len(measure_ids),
+            filled=len(measures.get(region.pk, set()) & active_measures),
+            measure_count=len(active_measures),
             updated_at=last[region.pk].updated_at if region.pk in last else None,
             updated_by=last[region.pk].updated_by if region.pk in last else None,
+            reported=rules.has_reported(measures.get(region.pk, set()), active_measures),
         )
         for region in regions
     ]
-    return WeekReporting(week=week, regions=reports, measure_count=len(measure_ids))
+    return WeekReporting(week=week, regions=reports, measure_count=len(active_measures))

@@ -4,21 +4,31 @@ The weekly rules of the progress table, as pure pandas functions.
 No Django here: DataFrames in, DataFrames out, so the rules can be read in one
 place and tested without a database. The one rule for ranking is
 ``rank_by_rate``; the one rule for showing a rate to people is ``rate_text``.
-Nothing else in the project ranks or rounds.
+Nothing else in the project ranks or rounds. The same goes for what a rate is
+(``rates``, ``rate``), when a region has reported (``has_reported``), what the
+previous report and new installs are (``new_installs``) and when a region is
+stalled (``stalled``).
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection, Iterable
 from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
+# The previous report of a (region, measure) for a week is the same region's most
+# recent report of the same measure in an earlier week, however long ago: a
+# region that skipped weeks is compared with its last report, not with nothing.
+# ``selectors.previous_reports`` is the one reader of it; ``history_table`` finds
+# it for every week at once (each pair's preceding row). New installs are
+# ``new_installs`` of the installed count and the previous report's.
+
 # One row per (region, measure) reported in the week. ``previous_installed`` is
-# the installed count of the most recent earlier week in which the same region
-# reported the same measure, or missing when there is none.
+# the installed count of the previous report, or missing when there is none.
 SNAPSHOT_COLUMNS = ["region", "measure", "households", "installed", "previous_installed"]
 
 
@@ -45,8 +55,7 @@ def week_table(snapshots: pd.DataFrame) -> pd.DataFrame:
             "households": households,
             "installed": installed,
             "previous_installed": previous,
-            # Nullable arithmetic: missing wherever the previous report is.
-            "new": pd.array(installed, dtype="Int64") - previous,
+            "new": new_installs(pd.array(installed, dtype="Int64"), previous),
             "rate": rate.to_numpy(),
             "rank": rank_by_rate(rate, snapshots["measure"]).array,
             # The week a carried figure is from (``carry_forward``); None for the week's own.
@@ -67,6 +76,75 @@ def rates(installed: pd.Series, households: pd.Series) -> pd.Series:
     result = np.full(len(numerator), np.nan)
     np.divide(numerator, denominator, out=result, where=denominator > 0)
     return pd.Series(result, index=installed.index, dtype="float64")
+
+
+def rate(installed: int, households: int) -> float | None:
+    """
+    One rate as a number: the same division as ``rates`` (so the same float),
+    None where households is 0. For a single figure, e.g. the city-wide line.
+    """
+    installed, households = int(installed), int(households)
+    return float(installed) / float(households) if households > 0 else None
+
+
+def new_installs(installed, previous_installed):
+    """
+    New installs (环比新增安装数): installed minus the previous report's installed
+    count; missing where there is no previous report (None for a number, NA in
+    a nullable array). A correction downwards gives a negative number.
+    """
+    if previous_installed is None:
+        return None
+    return installed - previous_installed
+
+
+def stalled(new: int | None, installed: int, households: int) -> bool:
+    """
+    Stalled (停滞): no new installs this week (new installs 0 or fewer) while
+    below 100% (installed < households). Unknown new installs (no previous
+    report) are not stalled; a complete figure never is.
+    """
+    if new is None or new is pd.NA:
+        return False
+    return bool(new <= 0 and installed < households)
+
+
+def has_reported(measures: Collection[int], active_measures: Collection[int]) -> bool:
+    """
+    Whether a region has reported a week (已填报), given the measures it has a
+    figure for in that week: a figure for every active measure. Some but not
+    all is 部分填报 (``has_partly_reported``); the missing ones are carried
+    (``carry_forward``). The status panel, the week list, the ranking table,
+    the API, the summary and the publish step all ask here.
+    """
+    return len(measures) > 0 and set(active_measures).issubset(measures)
+
+
+def has_partly_reported(measures: Collection[int], active_measures: Collection[int]) -> bool:
+    """部分填报: a figure for some measures of the week, but not for every active one."""
+    return len(measures) > 0 and not has_reported(measures, active_measures)
+
+
+def reported_regions(
+    figures: Iterable[tuple[int, int]], active_measures: Collection[int]
+) -> set[int]:
+    """The regions that have reported (``has_reported``), from a week's (region, measure) figures."""
+    measures: dict[int, set[int]] = {}
+    for region, measure in figures:
+        measures.setdefault(region, set()).add(measure)
+    return {
+        region for region, reported in measures.items() if has_reported(reported, active_measures)
+    }
+
+
+def reporting_count(reported: Collection[int], active_regions: Collection[int]) -> tuple[int, int]:
+    """
+    "Reported 8/11": how many regions reported, of how many. Both counted over
+    the active regions, the ones expected to report; an inactive region that
+    reported still shows in its week's table but is not counted here.
+    """
+    active = set(active_regions)
+    return len(active & set(reported)), len(active)
 
 
 def _floats(counts: pd.Series) -> np.ndarray:
@@ -131,10 +209,10 @@ def history_table(
     table = table.reset_index(drop=True)
     table["households"] = table["households"].astype("int64")
     table["installed"] = table["installed"].astype("int64")
-    # Sorted by week, so shift(1) within a pair is its most recent earlier report.
+    # Sorted by week, so shift(1) within a pair is its previous report.
     previous = table.groupby(["region", "measure"], sort=False)["installed"].shift(1)
     table["previous_installed"] = previous.astype("Int64")
-    table["new"] = table["installed"].astype("Int64") - table["previous_installed"]
+    table["new"] = new_installs(table["installed"].astype("Int64"), table["previous_installed"])
     table["carried_from"] = pd.Series([None] * len(table), index=table.index, dtype="object")
     if dates and carried_pairs:
         table = _with_carried(table, dates, carried_pairs)
@@ -479,13 +557,3 @@ def carried_note_groups(
     for region, measure, date in carried:
         groups.setdefault(date, []).append(region if measure is None else f"{region}{measure}")
     return sorted(groups.items())
-
-
-def has_reported(measures, active_measures) -> bool:
-    """PLACEHOLDER until reads lands: every active measure."""
-    return bool(measures) and set(active_measures) <= set(measures)
-
-
-def has_partly_reported(measures, active_measures) -> bool:
-    """部分填报: some figure of the week, but not one for every active measure."""
-    return bool(measures) and not has_reported(measures, active_measures)

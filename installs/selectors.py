@@ -2,123 +2,24 @@
 Reads: the one place that turns ORM rows into DataFrames for the rules.
 
 A week's progress costs a fixed handful of queries however many weeks are
-stored: the weeks before and after it, regions, measures, the snapshots of the
-week and of the previous week together, and only when a region skipped the
-previous week, one more.
+stored: the weeks before and after it, regions, measures, and each region ×
+measure's two latest figures at or before the week (one windowed query), from
+which the rules complete the week (``rules.carry_forward``).
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
-from installs import pace, rules
+from installs import pace, revision, rules, validation
 from installs.models import Measure, Region, Snapshot, Week
-
-
-@dataclass(frozen=True)
-class CarriedFigure:
-    """A figure shown for a week that did not report it: its latest earlier one, from ``date``."""
-
-    region: Region
-    measure: Measure
-    date: datetime.date
-
-
-@dataclass
-class WeekProgress:
-    """One week's computed table: the rules' output with the regions and measures it is about."""
-
-    week: Week
-    previous_week: Week | None
-    next_week: Week | None
-    regions: list[Region]
-    measures: list[Measure]
-    table: pd.DataFrame  # rules.week_table(): one row per reported (region id, measure id)
-    totals: pd.DataFrame  # rules.week_totals(): indexed by measure id
-    # The previous week's own rows (region, measure, households, installed), read in
-    # the same query as the week's; None where the builder did not read them.
-    previous_snapshots: pd.DataFrame | None = None
-    records: dict[tuple[int, int], dict] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.records = {(row["region"], row["measure"]): row for row in _records(self.table)}
-        self._totals = dict(zip(self.totals.index.tolist(), _records(self.totals), strict=True))
-
-    @cached_property
-    def _own_measures(self) -> dict[int, set[int]]:
-        """Region → the measures it has this week's own figure for (carried ones left out)."""
-        own: dict[int, set[int]] = {}
-        for (region, measure), record in self.records.items():
-            if record["carried_from"] is None:
-                own.setdefault(region, set()).add(measure)
-        return own
-
-    @cached_property
-    def reported_region_ids(self) -> set[int]:
-        """The regions that reported the week: a figure for every active measure (已填报)."""
-        active = {m.pk for m in self.measures if m.active}
-        return {r for r, own in self._own_measures.items() if rules.has_reported(own, active)}
-
-    @cached_property
-    def partial_region_ids(self) -> set[int]:
-        """The regions with some measures of the week only (部分填报)."""
-        active = {m.pk for m in self.measures if m.active}
-        return {
-            r for r, own in self._own_measures.items() if rules.has_partly_reported(own, active)
-        }
-
-    @cached_property
-    def missing_region_ids(self) -> set[int]:
-        """The active regions with no figure of the week at all (未填报)."""
-        return {r.pk for r in self.regions if r.active and r.pk not in self._own_measures}
-
-    def carried(self) -> list[CarriedFigure]:
-        """Every carried figure (沿用M月D日数据), regions and measures in official order."""
-        measures = {m.pk: m for m in self.measures}
-        return [
-            CarriedFigure(region=region, measure=measures[m], date=record["carried_from"])
-            for region in self.regions
-            for m in measures
-            if (record := self.records.get((region.pk, m))) is not None
-            and record["carried_from"] is not None
-        ]
-
-    @property
-    def reported_count(self) -> int:
-        return len(self.reported_region_ids)
-
-    @property
-    def region_count(self) -> int:
-        return len(self.regions)
-
-    def total(self, measure: Measure) -> dict | None:
-        return self._totals.get(measure.pk)
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """
-    ``frame.to_dict("records")`` (Python ints and floats; None where a nullable
-    column is missing, NaN where a float is) in a third of its time: it runs
-    for every row of every ranking page.
-    """
-    names = frame.columns.tolist()
-    columns = [_python_values(column) for _, column in frame.items()]
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
-
-
-def _python_values(column: pd.Series) -> list:
-    values = column.tolist()
-    if isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
-        # Cheaper than asking the column whether it has any missing value first.
-        return [None if value is pd.NA else value for value in values]
-    return values
+from installs.progress import ProgressHistory, WeekProgress, frame_records
 
 
 def region_list() -> list[Region]:
@@ -143,71 +44,65 @@ def latest_week(*, published_only: bool = False) -> Week | None:
     return weeks.first()
 
 
-def week_snapshots(week: Week, previous_week: Week | None) -> pd.DataFrame:
-    """The week's snapshots with the installed count of each pair's most recent earlier report."""
-    region_ids = list(Region.objects.order_by("order", "name").values_list("pk", flat=True))
-    measure_ids = list(Measure.objects.order_by("order", "pk").values_list("pk", flat=True))
-    return _snapshot_frames(week, previous_week, region_ids, measure_ids)[0]
-
-
-def _snapshot_frames(
-    week: Week, previous_week: Week | None, region_ids: list[int], measure_ids: list[int]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def previous_reports(
+    *, before: datetime.date, pairs: Iterable[tuple[int, int]], count: int = 1
+) -> dict[tuple[int, int], list[tuple[int, int]]]:
     """
-    Both weeks' rows in one query: the week's (``week_snapshots``), in official
-    order (regions, then measures), and the previous week's own rows.
+    The previous report (see ``rules``: the most recent report in a week before
+    ``before``, however long ago) of each (region id, measure id), and when
+    ``count`` > 1 the reports before it too: up to ``count`` of them, newest
+    first, as (households, installed). Pairs never reported before are absent.
 
-    The query has no ORDER BY: Snapshot's default ordering joins Week, Region and
-    Measure and sorts every row in SQL, which cost more than the rest of the
-    page at province scale; the rows are put in order here instead.
+    The one reader of "the previous report": the week's table, the entry form
+    and the grid (last week's figures), the validation (a decrease, the pace
+    check) all come here. One query, read newest first until every pair has
+    what it needs.
     """
-    week_ids = [week.pk] if previous_week is None else [week.pk, previous_week.pk]
-    rows = (
-        Snapshot.objects.filter(week_id__in=week_ids)
-        .order_by()
-        .values_list("week_id", "region_id", "measure_id", "households", "installed")
-    )
-    current: list[tuple[int, int, int, int]] = []
-    previous_rows: list[tuple[int, int, int, int]] = []
-    for week_id, *row in rows:
-        (current if week_id == week.pk else previous_rows).append(tuple(row))
-    previous = {(r, m): installed for r, m, _households, installed in previous_rows}
-    region_place = {pk: place for place, pk in enumerate(region_ids)}
-    measure_place = {pk: place for place, pk in enumerate(measure_ids)}
-    current.sort(key=lambda row: (region_place[row[0]], measure_place[row[1]]))
-    pairs = [(row[0], row[1]) for row in current]
-    if previous_week is not None:
-        _add_older_reports(previous, pairs, previous_week)
-    previous_installed = pd.array([previous.get(pair) for pair in pairs], dtype="Int64")
-    frame = pd.DataFrame({**_count_columns(current), "previous_installed": previous_installed})
-    return frame, pd.DataFrame(_count_columns(previous_rows))
-
-
-def _count_columns(rows: list[tuple[int, int, int, int]]) -> dict[str, np.ndarray]:
-    columns = list(zip(*rows, strict=True)) or [(), (), (), ()]
-    names = ("region", "measure", "households", "installed")
-    return {
-        name: np.array(values, dtype="int64") for name, values in zip(names, columns, strict=True)
-    }
-
-
-def _add_older_reports(
-    previous: dict[tuple[int, int], int], pairs: list[tuple[int, int]], previous_week: Week
-) -> None:
-    """For a pair missing from the previous week, its most recent earlier report, if any."""
-    wanted = {pair for pair in pairs if pair not in previous}
+    wanted = set(pairs)
     if not wanted:
-        return
-    # A region that skipped the previous week: look further back, newest first.
-    older = Snapshot.objects.filter(
-        week__date__lt=previous_week.date, region_id__in={r for r, _ in wanted}
-    ).order_by("-week__date")
-    for r, m, installed in older.values_list("region_id", "measure_id", "installed").iterator():
-        if (r, m) in wanted:
-            previous[(r, m)] = installed
-            wanted.discard((r, m))
-            if not wanted:
-                break
+        return {}
+    rows = (
+        Snapshot.objects.filter(
+            week__date__lt=before,
+            region_id__in={r for r, _ in wanted},
+            measure_id__in={m for _, m in wanted},
+        )
+        .order_by("-week__date")
+        .values_list("region_id", "measure_id", "households", "installed")
+    )
+    found: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    complete = 0
+    for region_id, measure_id, households, installed in rows.iterator():
+        pair = (region_id, measure_id)
+        if pair not in wanted:
+            continue
+        reports = found.setdefault(pair, [])
+        if len(reports) < count:
+            reports.append((households, installed))
+            if len(reports) == count:
+                complete += 1
+                if complete == len(wanted):
+                    break
+    return found
+
+
+def earlier_figures(
+    *, week: Week, pairs: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], validation.Earlier]:
+    """
+    For each (region_id, measure_id), what the validation compares a figure of
+    ``week`` with: its previous report and the weekly new installs of the
+    reports before that (for the pace check). Pairs never reported before are absent.
+    """
+    history = previous_reports(before=week.date, pairs=pairs, count=validation.PACE_WEEKS + 1)
+    return {
+        pair: validation.Earlier(
+            households=reports[0][0],
+            installed=reports[0][1],
+            recent_new=validation.recent_new([installed for _, installed in reports]),
+        )
+        for pair, reports in history.items()
+    }
 
 
 def latest_figures(week: Week) -> pd.DataFrame:
@@ -267,22 +162,39 @@ def week_progress(week: Week) -> WeekProgress:
     )
 
 
-@dataclass
-class ProgressHistory:
-    """Every week's computed table up to a week, for the trend charts, region pages and the pace."""
+def computed_week(week: Week) -> WeekProgress:
+    """
+    ``week_progress``, computed once per process until any figure, week, region
+    or measure changes (``installs.revision``): the ranking page, its compact
+    charts and the API read the same computed week.
+    """
+    return revision.memoised(("week", week.pk, week.state), lambda: week_progress(week))
 
-    dates: list[datetime.date]  # every week up to ``until``, oldest first
-    regions: list[Region]  # official order: active ones and any that reported
-    measures: list[Measure]
-    table: (
-        pd.DataFrame
-    )  # rules.history_table(): one row per reported (week date, region id, measure id)
-    totals: pd.DataFrame  # rules.history_totals(): indexed by (week date, measure id)
 
-    def region_rows(self, region: Region) -> pd.DataFrame:
-        """The region's own reports (carried figures left out: a skipped week is 未填报 there)."""
-        table = self.table
-        return table[(table["region"] == region.pk) & table["carried_from"].isna()]
+def reported_counts(weeks: list[Week]) -> dict[int, int]:
+    """
+    Week id → how many active regions reported it (``rules.has_reported``,
+    ``rules.reporting_count``); of ``active_region_count()``. Two queries for any
+    number of weeks: the active measures, and each week's (region, measure) figures.
+    """
+    active_measures = list(Measure.objects.filter(active=True).values_list("pk", flat=True))
+    figures: dict[int, list[tuple[int, int]]] = {week.pk: [] for week in weeks}
+    rows = (
+        Snapshot.objects.filter(week__in=weeks, region__active=True)
+        .order_by()
+        .values_list("week_id", "region_id", "measure_id")
+    )
+    for week_id, region_id, measure_id in rows:
+        figures[week_id].append((region_id, measure_id))
+    return {
+        week_id: len(rules.reported_regions(pairs, active_measures))
+        for week_id, pairs in figures.items()
+    }
+
+
+def active_region_count() -> int:
+    """How many regions are expected to report a week."""
+    return Region.objects.filter(active=True).count()
 
 
 def progress_history(*, until: Week | None = None) -> ProgressHistory:
@@ -326,12 +238,12 @@ def progress_history(*, until: Week | None = None) -> ProgressHistory:
 
 def recent_reports(week: Week, *, days: int) -> pd.DataFrame:
     """
-    Every report of the ``days`` up to and including the week, in one query:
-    columns ``rules.HISTORY_COLUMNS`` (week is a date). The pace reads these.
+    Every report of the ``days`` before the week (not the week's own), in one
+    query: columns ``rules.HISTORY_COLUMNS`` (week is a date). The pace reads these.
     """
     start = week.date - datetime.timedelta(days=days)
     rows = (
-        Snapshot.objects.filter(week__date__gte=start, week__date__lte=week.date)
+        Snapshot.objects.filter(week__date__gte=start, week__date__lt=week.date)
         .order_by()
         .values_list("week__date", "region_id", "measure_id", "households", "installed")
     )
@@ -341,9 +253,16 @@ def recent_reports(week: Week, *, days: int) -> pd.DataFrame:
 def week_forecast(progress: WeekProgress) -> pd.DataFrame:
     """
     ``pace.forecast`` of every reported (region, measure) of the week against
-    its measure's target: one query more than the week's progress.
+    its measure's target: one query more than the week's progress. The week's
+    own rows come from its table, with their new installs (the rules' previous
+    report, however long ago); the earlier weeks of the window give the pace.
     """
-    reports = recent_reports(progress.week, days=pace.WINDOW_DAYS)
+    current = progress.table.loc[:, ["region", "measure", "households", "installed", "new"]]
+    current.insert(0, "week", progress.week.date)
+    earlier = recent_reports(progress.week, days=pace.WINDOW_DAYS)
+    reports = current
+    if not earlier.empty:
+        reports = pd.concat([earlier.assign(new=None), current], ignore_index=True)
     targets = pd.DataFrame(
         {
             "target_rate": [m.target_rate for m in progress.measures],
@@ -435,7 +354,7 @@ class RegionStanding:
 
 def region_standing(region: Region, week: Week) -> RegionStanding:
     """The region's standing per measure in the week: its rank, the gap to the next rank up, the pace."""
-    progress = week_progress(week)
+    progress = computed_week(week)
     forecast = week_forecast(progress)
     table = progress.table
     gaps = rules.next_rank_gaps(table)
@@ -446,12 +365,12 @@ def region_standing(region: Region, week: Week) -> RegionStanding:
         if mine.empty:
             continue
         index = mine.index[0]
-        row = _records(mine)[0]
+        row = frame_records(mine)[0]
         gap = gaps.loc[index]
         above = None if gap["above"] is pd.NA else regions.get(int(gap["above"]))
         above_record = None if above is None else progress.records.get((above.pk, measure.pk))
         ahead = forecast[(forecast["region"] == region.pk) & (forecast["measure"] == measure.pk)]
-        plan = _records(ahead)[0] if not ahead.empty else {}
+        plan = frame_records(ahead)[0] if not ahead.empty else {}
         measures.append(
             MeasureStanding(
                 measure=measure,

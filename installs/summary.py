@@ -28,7 +28,7 @@ from django.utils.translation import ngettext, pgettext
 from installs import layout, rules
 
 if TYPE_CHECKING:
-    from installs.selectors import WeekProgress
+    from installs.progress import WeekProgress
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,7 @@ def week_summary(progress: WeekProgress, forecast: pd.DataFrame) -> WeekSummary:
         )
     return WeekSummary(
         date=progress.week.date,
+        # Counted as on 填报情况 (rules.reporting_count): over the active regions.
         reported=progress.reported_count,
         region_count=progress.region_count,
         unreported=[r.name for r in progress.regions if r.pk in progress.missing_region_ids],

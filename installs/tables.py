@@ -34,7 +34,7 @@ from django_tables2.utils import OrderBy
 
 from installs import layout, rules
 from installs.models import Measure
-from installs.selectors import WeekProgress
+from installs.progress import WeekProgress
 
 SORT_FIELD = "sort"
 # What the table shows where there is no value: no earlier week, no households, no rank.

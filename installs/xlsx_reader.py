@@ -37,9 +37,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
-from installs import checks, layout, rules, xlsx_child
+from installs import layout, rules, validation, xlsx_child
 from installs.models import Measure, Region
-from installs.selectors import WeekProgress
+from installs.progress import WeekProgress
 
 # Limits on what is read from an upload. An official weekly table is a few dozen
 # kilobytes, a dozen zip entries and some 20 rows; a history workbook of five
@@ -574,7 +574,7 @@ def _read_figure(parsed: ParsedTable, rows, r: int, group: _Column, region: Regi
     for name, (at, value) in cells.items():
         try:
             values[name] = cell_count(value)
-        except checks.CountError as error:
+        except validation.CountError as error:
             parsed.errors.append(CellMessage(at, count_message(error.code)))
             failed = True
     if failed:
@@ -631,32 +631,32 @@ def _read_computed(
 def cell_count(value: object) -> int | None:
     """
     A count from a cell: None when the cell holds no figure (blank, —, 未填报);
-    CountError (with a checks code) for anything but a whole number from 0 up.
-    Numbers stored as text read like typed ones (checks.parse_count): full-width
+    CountError (with a validation code) for anything but a whole number from 0 up.
+    Numbers stored as text read like typed ones (validation.parse_count): full-width
     digits, spaces and thousands separators are fine.
     """
     if isinstance(value, bool):
-        raise checks.CountError(checks.NOT_WHOLE)
+        raise validation.CountError(validation.NOT_WHOLE)
     if isinstance(value, float):
         if not value.is_integer():
-            raise checks.CountError(checks.NOT_WHOLE)
+            raise validation.CountError(validation.NOT_WHOLE)
         value = int(value)
     if isinstance(value, int):
-        return checks.check_count(value)
+        return validation.check_count(value)
     if isinstance(value, datetime.date | datetime.time | datetime.timedelta):
-        raise checks.CountError(checks.NOT_WHOLE)
+        raise validation.CountError(validation.NOT_WHOLE)
     if normal_text(value) in BLANKS:
         return None
-    return checks.parse_count(str(value))
+    return validation.parse_count(str(value))
 
 
 def count_message(code: str) -> str:
     return {
-        checks.NOT_WHOLE: _("Not a whole number"),
-        checks.NOT_DIGITS: _("Not written with the digits 0-9"),
-        checks.GROUPING: _("Thousands separators only between groups of three digits (1,234)"),
-        checks.NEGATIVE: _("Cannot be negative"),
-        checks.TOO_LARGE: _("Too large for a count"),
+        validation.NOT_WHOLE: _("Not a whole number"),
+        validation.NOT_DIGITS: _("Not written with the digits 0-9"),
+        validation.GROUPING: _("Thousands separators only between groups of three digits (1,234)"),
+        validation.NEGATIVE: _("Cannot be negative"),
+        validation.TOO_LARGE: _("Too large for a count"),
     }.get(code, _("Not a whole number"))
 
 

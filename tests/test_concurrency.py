@@ -169,6 +169,12 @@ def test_it_gives_seven_of_eight_concurrent_form_posts_a_conflict(city):
 
 
 def test_it_never_saves_a_district_figure_after_the_week_is_locked(city):
+    """
+    Seven district saves race the bureau's lock. The first save is let through
+    before the lock and the last one only after it, so the race has a known
+    winner and a known loser whatever the timing: a save that always lost (or
+    always won) would fail here, not only a save that slipped past the lock.
+    """
     week, _region, measure, _users = city
     bureau = make_user("bureau", "bureau")
     regions = list(Region.objects.order_by("order")[: THREADS - 1])
@@ -179,28 +185,45 @@ def test_it_never_saves_a_district_figure_after_the_week_is_locked(city):
             "region"
         )
     }
+    first_saved, locked = threading.Event(), threading.Event()
 
     def work(i: int):
         if i == 0:
-            return week_lock(week=week, actor=bureau)
+            first_saved.wait(timeout=30)
+            try:
+                return week_lock(week=week, actor=bureau)
+            finally:
+                locked.set()
+        if i == THREADS - 1:
+            locked.wait(timeout=30)
         before = last_week[regions[i - 1].pk]
-        return figures_save(
-            week=week,
-            figures=[
-                FigureInput(
-                    region=before.region,
-                    measure=measure,
-                    households=before.households,
-                    installed=before.installed + 1,
-                )
-            ],
-            actor=districts[i - 1],
-        )
+        try:
+            return figures_save(
+                week=week,  # the caller's copy says "open": only the locked row knows better
+                figures=[
+                    FigureInput(
+                        region=before.region,
+                        measure=measure,
+                        households=before.households,
+                        installed=before.installed + 1,
+                    )
+                ],
+                actor=districts[i - 1],
+            )
+        finally:
+            if i == 1:
+                first_saved.set()
 
     results = run_at_once(work)
+    assert isinstance(results[0], Week), results[0]
     saves = results[1:]
     assert all(isinstance(r, (list, WeekNotOpen)) for r in saves), saves
+    assert isinstance(saves[0], list)  # saved before the lock
+    assert isinstance(saves[-1], WeekNotOpen)  # refused after it
+    winners = sum(isinstance(r, list) for r in saves)
+    assert 1 <= winners <= THREADS - 2
     locked_at = Week.objects.get(pk=week.pk).state_changed_at
     saved_at = list(Snapshot.history.filter(week=week).values_list("history_date", flat=True))
-    assert len(saved_at) == sum(isinstance(r, list) for r in saves)
+    assert len(saved_at) == winners
+    assert Snapshot.objects.filter(week=week).count() == winners
     assert all(when < locked_at for when in saved_at)

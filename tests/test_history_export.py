@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from installs import history, layout, selectors, sheets
+from installs import history_export, layout, selectors, sheets
 from installs.models import Measure, Region, Snapshot, Week
 from installs.selectors import week_progress
 from tests.factories import load_seed, make_snapshot, make_user, make_week
@@ -75,12 +75,14 @@ def page_records() -> list[tuple]:
 
 
 def export_bytes() -> bytes:
-    return sheets.workbook_bytes(history.history_workbook())
+    return sheets.workbook_bytes(history_export.history_workbook())
 
 
 def test_it_has_one_long_row_per_reported_figure_equal_to_the_pages(seed):
-    rows = history.long_rows(
-        history.history_frame(selectors.progress_history(), states=history.week_states())
+    rows = history_export.long_rows(
+        history_export.history_frame(
+            selectors.progress_history(), states=history_export.week_states()
+        )
     )
     assert len(rows) == 66
     assert rows == page_records()
@@ -88,7 +90,7 @@ def test_it_has_one_long_row_per_reported_figure_equal_to_the_pages(seed):
 
 def test_its_week_tables_equal_the_pages(seed):
     weeks = list(Week.objects.order_by("date"))
-    cut = history.week_progresses(selectors.progress_history(), weeks)
+    cut = history_export.week_progresses(selectors.progress_history(), weeks)
     for progress, week in zip(cut, weeks, strict=True):
         page = week_progress(week)
         assert layout.region_rows(progress) == layout.region_rows(page)
@@ -113,7 +115,7 @@ def test_its_week_tables_equal_the_pages_with_gaps_and_an_empty_week(seed):
                 min(snapshot.households, snapshot.installed + extra),
             )
     weeks = list(Week.objects.order_by("date"))
-    cut = history.week_progresses(selectors.progress_history(), weeks)
+    cut = history_export.week_progresses(selectors.progress_history(), weeks)
     for progress, week in zip(cut, weeks, strict=True):
         page = week_progress(week)
         assert layout.region_rows(progress) == layout.region_rows(page), week
@@ -158,7 +160,7 @@ def read_csv(data: bytes) -> list[list[str]]:
 
 
 def test_the_csv_is_utf8_with_a_bom_and_the_long_form(seed):
-    rows = read_csv(history.history_csv())
+    rows = read_csv(history_export.history_csv())
     assert rows[0] == [*LONG_HEADER, "安装率（显示）"]
     assert rows[1] == [
         "2022-11-14", "已发布", "沁阳市", "自闭阀", "管道气", "87326", "29577", "", repr(29577 / 87326), "6", "33.9%"
@@ -167,7 +169,7 @@ def test_the_csv_is_utf8_with_a_bom_and_the_long_form(seed):
 
 
 def test_the_csv_shows_new_installs_once_there_is_a_week_before(seed):
-    rows = read_csv(history.history_csv())
+    rows = read_csv(history_export.history_csv())
     qinyang_lpg_21 = next(
         r for r in rows if r[:5] == ["2022-11-21", "已发布", "沁阳市", "金属软管", "液化气"]
     )
@@ -182,7 +184,7 @@ def test_it_says_which_weeks_are_not_published_yet(seed):
             make_snapshot(
                 week, snapshot.region, snapshot.measure, snapshot.households, snapshot.installed
             )
-    states = {(r[0], r[1]) for r in read_csv(history.history_csv())[1:]}
+    states = {(r[0], r[1]) for r in read_csv(history_export.history_csv())[1:]}
     assert states == {
         ("2022-11-14", "已发布"),
         ("2022-11-21", "已发布"),
@@ -199,7 +201,7 @@ def test_it_says_which_weeks_are_not_published_yet(seed):
 def test_the_csv_neutralises_text_that_a_spreadsheet_would_run(seed):
     Region.objects.filter(name="温县").update(name='=HYPERLINK("http://x")')
     Measure.objects.filter(slug="hose_lpg").update(gas_type="@SUM(1)")
-    rows = read_csv(history.history_csv())
+    rows = read_csv(history_export.history_csv())
     assert '\'=HYPERLINK("http://x")' in {r[2] for r in rows}
     assert "'@SUM(1)" in {r[4] for r in rows}
     assert not any(r[2].startswith("=") or r[4].startswith("@") for r in rows[1:])
@@ -214,7 +216,7 @@ def test_the_long_sheet_keeps_such_text_as_text(seed):
 
 def test_it_costs_the_same_queries_for_two_weeks_and_for_thirty(seed):
     with CaptureQueriesContext(connection) as two:
-        history.history_csv()
+        history_export.history_csv()
     regions, measures = list(Region.objects.all()), list(Measure.objects.all())
     date = datetime.date(2022, 11, 28)
     for i in range(28):
@@ -225,14 +227,14 @@ def test_it_costs_the_same_queries_for_two_weeks_and_for_thirty(seed):
             for m in measures
         )
     with CaptureQueriesContext(connection) as thirty:
-        rows = read_csv(history.history_csv())
+        rows = read_csv(history_export.history_csv())
     assert len(rows) == 1 + 30 * 33
     assert len(thirty) == len(two)
 
 
 def test_the_workbook_costs_the_same_queries_for_two_weeks_and_for_six(seed):
     with CaptureQueriesContext(connection) as two:
-        history.history_workbook()
+        history_export.history_workbook()
     regions, measures = list(Region.objects.all()), list(Measure.objects.all())
     for i in range(4):
         week = Week.objects.create(date=datetime.date(2022, 11, 28) + datetime.timedelta(weeks=i))
@@ -242,7 +244,7 @@ def test_the_workbook_costs_the_same_queries_for_two_weeks_and_for_six(seed):
             for m in measures
         )
     with CaptureQueriesContext(connection) as six:
-        workbook = history.history_workbook()
+        workbook = history_export.history_workbook()
     assert len(workbook.sheetnames) == 7
     assert len(six) == len(two)
 

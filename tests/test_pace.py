@@ -86,8 +86,9 @@ class TestPace:
     def test_it_has_no_pace_when_the_last_report_is_older_than_four_weeks(self):
         row = forecast_row(history((weeks_before(5), 100, 10), (W, 100, 30)))
         assert pd.isna(row["pace"])
-        assert pd.isna(row["new"])
         assert row["status"] == pace.NO_HISTORY
+        # New installs are the table's: against the previous report, however old.
+        assert row["new"] == 20
 
     def test_it_reads_only_the_last_four_weeks(self):
         reports = [(weeks_before(n), 1000, 500 - 40 * n) for n in range(10, -1, -1)]

@@ -159,6 +159,23 @@ class TestTotals:
         assert totals.loc["m", "new"] == 0
 
 
+class TestRate:
+    def test_it_is_installed_over_households(self):
+        assert rules.rate(1, 4) == 0.25
+        assert rules.rate(87899, 87988) == 87899 / 87988
+
+    def test_it_has_no_rate_without_households(self):
+        assert rules.rate(0, 0) is None
+        assert rules.rate(5, 0) is None  # not infinite, which would rank first
+
+    def test_it_is_the_same_float_as_the_vectorised_rule(self):
+        installed = pd.Series([29577, 1, 2, 7, 0])
+        households = pd.Series([87326, 3, 6, 21, 0])
+        assert [rules.rate(i, h) for i, h in zip(installed, households, strict=True)] == [
+            None if pd.isna(r) else r for r in rules.rates(installed, households)
+        ]
+
+
 class TestRateText:
     @pytest.mark.parametrize(
         ("installed", "households", "text"),

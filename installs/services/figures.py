@@ -3,7 +3,7 @@ The one way a reported figure (a Snapshot row) changes: ``figures_save``.
 
 The entry form, the bureau's grid, the import and the tests all call it. It is
 all or nothing, checks who may write what, refuses a save based on an old
-version (optimistic locking), runs the rules of installs.checks, and records
+version (optimistic locking), runs the rules of installs.validation, and records
 who changed what and why through django-simple-history.
 """
 
@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from installs import checks, validators
+from installs import selectors, validation, validators
 from installs.models import Measure, Profile, Region, Snapshot, Week
 from installs.permissions import user_role
 
@@ -32,34 +32,33 @@ SOURCE_LABELS = {
     "form": _("Entry"),
     "grid": _("Bulk entry"),
     "import": _("Import"),
-    "admin": _("Administration"),
 }
 
 FIELD_NAMES = {"households": _("households"), "installed": _("installed"), "": _("figure")}
 
 # One message per problem code; %(measure)s and %(field)s are filled in for every one.
 MESSAGES = {
-    checks.REQUIRED: _("%(measure)s: %(field)s is required"),
-    checks.NOT_WHOLE: _("%(measure)s: %(field)s must be a whole number"),
-    checks.NOT_DIGITS: _("%(measure)s: %(field)s must be written with the digits 0-9"),
-    checks.GROUPING: _(
+    validation.REQUIRED: _("%(measure)s: %(field)s is required"),
+    validation.NOT_WHOLE: _("%(measure)s: %(field)s must be a whole number"),
+    validation.NOT_DIGITS: _("%(measure)s: %(field)s must be written with the digits 0-9"),
+    validation.GROUPING: _(
         "%(measure)s: %(field)s: thousands separators go between groups of three digits "
         "(1,234), nowhere else"
     ),
-    checks.NEGATIVE: _("%(measure)s: %(field)s cannot be negative"),
-    checks.TOO_LARGE: _("%(measure)s: %(field)s cannot be larger than %(max)s"),
-    checks.INSTALLED_ABOVE_HOUSEHOLDS: _(
+    validation.NEGATIVE: _("%(measure)s: %(field)s cannot be negative"),
+    validation.TOO_LARGE: _("%(measure)s: %(field)s cannot be larger than %(max)s"),
+    validation.INSTALLED_ABOVE_HOUSEHOLDS: _(
         "%(measure)s: installed (%(installed)s) cannot be greater than households (%(households)s)"
     ),
-    checks.INSTALLED_DECREASED: _(
+    validation.INSTALLED_DECREASED: _(
         "%(measure)s: installed went down from %(previous)s to %(installed)s; "
         "if this is a correction, confirm it and give a reason"
     ),
-    checks.HOUSEHOLDS_CHANGED: _(
+    validation.HOUSEHOLDS_CHANGED: _(
         "%(measure)s: households changed from %(previous)s to %(households)s "
         "(more than 10%%); please confirm"
     ),
-    checks.PACE_OUTLIER: _(
+    validation.PACE_OUTLIER: _(
         "%(measure)s: %(new)s new installs this week is more than %(factor)s times "
         "the largest weekly new installs of the last 4 weeks (%(recent_max)s); please confirm"
     ),
@@ -68,7 +67,9 @@ MESSAGES = {
         "%(measure)s: %(new)s new installs this week, while the last 4 weeks had none; "
         "please confirm"
     ),
-    checks.REASON_REQUIRED: _("%(measure)s: a lower installed count than last week needs a reason"),
+    validation.REASON_REQUIRED: _(
+        "%(measure)s: a lower installed count than last week needs a reason"
+    ),
     "week_closed": _("This week is no longer open for entry; the figures were not saved"),
     "reason_needed": _(
         "This week is %(state)s: a change needs a reason, for the audit trail. Nothing was saved."
@@ -142,12 +143,12 @@ class ReasonRefused(Exception):
 
 
 def problem_message(code: str, measure: Measure, field: str, params: dict) -> str:
-    if code == checks.PACE_OUTLIER and params.get("recent_max") == 0:
+    if code == validation.PACE_OUTLIER and params.get("recent_max") == 0:
         code = "pace_outlier_after_none"
     return str(MESSAGES[code]) % {
         "measure": str(measure),
         "field": FIELD_NAMES.get(field, field),
-        "max": checks.MAX_COUNT,
+        "max": validation.MAX_COUNT,
         **params,
     }
 
@@ -167,42 +168,6 @@ def history_reason(source: str, reason: str, detail: str = "") -> str:
     parts = [label, " ".join(detail.split()), " ".join(reason.split())]
     text = ": ".join(part for part in parts if part)
     return text[:100]  # simple-history's history_change_reason is a 100-character field
-
-
-def earlier_figures(
-    *, week: Week, pairs: list[tuple[int, int]]
-) -> dict[tuple[int, int], checks.Earlier]:
-    """
-    For each (region_id, measure_id), its most recent report before ``week``
-    and the weekly new installs of the reports before that (for the pace check).
-    Pairs never reported before are absent.
-    """
-    wanted = set(pairs)
-    if not wanted:
-        return {}
-    history: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    rows = (
-        Snapshot.objects.filter(
-            week__date__lt=week.date,
-            region_id__in={r for r, _ in wanted},
-            measure_id__in={m for _, m in wanted},
-        )
-        .order_by("-week__date")
-        .values_list("region_id", "measure_id", "households", "installed")
-    )
-    full = checks.PACE_WEEKS + 1
-    for region_id, measure_id, households, installed in rows.iterator():
-        pair = (region_id, measure_id)
-        if pair in wanted and len(history.setdefault(pair, [])) < full:
-            history[pair].append((households, installed))
-    return {
-        pair: checks.Earlier(
-            households=reports[0][0],
-            installed=reports[0][1],
-            recent_new=checks.recent_new([installed for _, installed in reports]),
-        )
-        for pair, reports in history.items()
-    }
 
 
 def _check_actor(actor, figures: list[FigureInput]) -> None:
@@ -310,12 +275,12 @@ def figures_save(
             raise FiguresConflict(conflicts)
         _check_reason_for_week(week, changed=bool(changed), reason=reason)
 
-        earlier = earlier_figures(
+        earlier = selectors.earlier_figures(
             week=week, pairs=[(f.region.pk, f.measure.pk) for f, _ in changed]
         )
         problems: list[FigureProblem] = []
         for figure, _current in changed:
-            found = checks.figure_problems(
+            found = validation.figure_problems(
                 figure.households,
                 figure.installed,
                 earlier.get((figure.region.pk, figure.measure.pk)),
@@ -331,7 +296,7 @@ def figures_save(
                 )
                 # A lower installed count is explained by a typed reason, or by what
                 # the source read (an import: the official table says so).
-                for p in checks.unresolved(
+                for p in validation.unresolved(
                     found, confirmed=confirmed, reason=reason or source_detail
                 )
             ]

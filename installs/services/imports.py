@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 
 from installs import xlsx_reader
 from installs.models import Measure, Region, Snapshot, Week
-from installs.selectors import WeekProgress, week_progress
+from installs.progress import WeekProgress
+from installs.selectors import week_progress
 from installs.services.figures import (
     ANY_VERSION,
     FigureInput,

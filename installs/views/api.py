@@ -20,7 +20,7 @@ from datetime import timedelta
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -28,8 +28,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from installs import layout, rules, selectors
-from installs.models import ApiToken, Region, Snapshot, Week
+from installs.models import ApiToken, Week
 from installs.permissions import user_role
+from installs.progress import WeekProgress
 from installs.services.api_tokens import key_hash
 
 # A token's last_used_at is written at most this often (not on every request).
@@ -106,13 +107,8 @@ def _visible_weeks(request: HttpRequest):
 def week_list(request: HttpRequest) -> JsonResponse:
     """Every week the client may read, newest first, with how many regions reported."""
     weeks = list(_visible_weeks(request))
-    reported = dict(
-        Snapshot.objects.filter(week__in=weeks)
-        .values("week")
-        .annotate(regions=Count("region", distinct=True))
-        .values_list("week", "regions")
-    )
-    region_count = Region.objects.filter(active=True).count()
+    reported = selectors.reported_counts(weeks)
+    region_count = selectors.active_region_count()
     return JsonResponse(
         {
             "weeks": [
@@ -137,7 +133,7 @@ def week_detail(request: HttpRequest, date: datetime.date) -> JsonResponse:
     if week is None:
         return _error(404, "not_found", _("There is no week of %(date)s.") % {"date": date})
     return JsonResponse(
-        week_data(request, selectors.week_progress(week)),
+        week_data(request, selectors.computed_week(week)),
         json_dumps_params={"ensure_ascii": False},
     )
 
@@ -150,7 +146,7 @@ def _week_links(request: HttpRequest, date: datetime.date) -> dict:
     }
 
 
-def week_data(request: HttpRequest, progress: selectors.WeekProgress) -> dict:
+def week_data(request: HttpRequest, progress: WeekProgress) -> dict:
     """The computed table of one week as JSON-ready data (layout's rows, as the page shows them)."""
     week = progress.week
     measures = progress.measures
@@ -176,6 +172,8 @@ def week_data(request: HttpRequest, progress: selectors.WeekProgress) -> dict:
             }
         )
     totals = layout.totals_row(progress)
+    # Every region of the table that did not report is an active one: inactive
+    # regions are listed only when they reported.
     not_reported = [r for r in regions if not r["reported"]]
     return {
         "week": week.date.isoformat(),

@@ -10,13 +10,12 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from installs import checks, rules, selectors
+from installs import reporting, rules, selectors, validation
 from installs.forms import EntryForm, EntryRow
 from installs.models import Measure, Region, Snapshot, Week
 from installs.permissions import Role, get_region_for_edit_or_403, role_required, user_role
@@ -26,7 +25,6 @@ from installs.services.figures import (
     FiguresRejected,
     ReasonRefused,
     WeekNotOpen,
-    earlier_figures,
     figures_save,
 )
 
@@ -36,7 +34,7 @@ class EntryCard:
     """One measure on the page: its inputs, last week, and what the typed numbers give."""
 
     row: EntryRow
-    previous: checks.Earlier | None
+    previous: validation.Earlier | None
     snapshot: Snapshot | None  # this week's, as stored
     households: int | None  # the numbers shown in the inputs, where they are numbers
     installed: int | None
@@ -51,7 +49,7 @@ class EntryCard:
     def new(self) -> int | None:
         if self.installed is None or self.previous is None:
             return None
-        return self.installed - self.previous.installed
+        return rules.new_installs(self.installed, self.previous.installed)
 
     @property
     def rate(self) -> str:
@@ -103,15 +101,8 @@ def entry_start(request: HttpRequest, date: datetime.date) -> HttpResponse:
         return redirect(
             "installs:entry_region", date=week.date, slug=request.user.profile.region.slug
         )
-    regions = Region.objects.filter(active=True).order_by("order", "name")
-    reported = {
-        row["region"]: row
-        for row in Snapshot.objects.filter(week=week)
-        .values("region")
-        .annotate(count=Count("pk"), last=Max("updated_at"))
-    }
-    choices = [(region, reported.get(region.pk)) for region in regions]
-    return render(request, "installs/entry_choose.html", {"week": week, "choices": choices})
+    reports = reporting.week_reporting(week).regions
+    return render(request, "installs/entry_choose.html", {"week": week, "reports": reports})
 
 
 @role_required(Role.DISTRICT, Role.BUREAU)
@@ -127,7 +118,7 @@ def entry_region(request: HttpRequest, date: datetime.date, slug: str) -> HttpRe
     }
     previous = {
         measure_id: earlier
-        for (_region_id, measure_id), earlier in earlier_figures(
+        for (_region_id, measure_id), earlier in selectors.earlier_figures(
             week=week, pairs=[(region.pk, m.pk) for m in measures]
         ).items()
     }
@@ -272,8 +263,8 @@ def _shown_count(form: EntryForm, name: str) -> int | None:
     """The number in an input: the typed text where it parses, else the initial value."""
     value = form[name].value()
     try:
-        return checks.parse_count(value)
-    except checks.CountError:
+        return validation.parse_count(value)
+    except validation.CountError:
         return None
 
 
@@ -283,7 +274,7 @@ def _render(
     region: Region,
     form: EntryForm,
     stored: dict[int, Snapshot],
-    previous: dict[int, checks.Earlier],
+    previous: dict[int, validation.Earlier],
     *,
     read_only: bool = False,
     warnings: dict | None = None,

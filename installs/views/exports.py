@@ -15,7 +15,7 @@ def week_export(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = selectors.week_for_date(date)
     if week is None:
         raise Http404
-    workbook = sheets.week_workbook(selectors.week_progress(week))
+    workbook = sheets.week_workbook(selectors.computed_week(week))
     return sheets.workbook_response(
         workbook,
         filename=sheets.export_filename(week.date),

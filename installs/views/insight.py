@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from installs import chart_tables, charts, layout, pace, rules, selectors, summary, tables
 from installs.models import Measure, Region, Week
 from installs.permissions import Role, any_role_required, role_required, user_role
+from installs.progress import ProgressHistory
 from installs.services.targets import TargetInput, targets_save
 
 
@@ -48,7 +49,7 @@ def pace_latest(request: HttpRequest) -> HttpResponse:
 @any_role_required
 def week_charts(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = _get_week_or_404(date)
-    progress = selectors.week_progress(week)
+    progress = selectors.computed_week(week)
     measure = _chosen_measure(request, progress.measures)
     history = selectors.progress_history(until=week)
     # Each chart with its numbers as a table; a chart without numbers is not drawn (暂无数据).
@@ -155,7 +156,7 @@ def _standing_rows(standing: selectors.RegionStanding) -> list[dict]:
     return rows
 
 
-def _region_week_rows(history: selectors.ProgressHistory, region: Region) -> list[dict]:
+def _region_week_rows(history: ProgressHistory, region: Region) -> list[dict]:
     """One row per week, newest first: the week's date and five cells per measure (None: not reported)."""
     records = {
         (row["week"], row["measure"]): row for row in history.region_rows(region).to_dict("records")
@@ -191,7 +192,7 @@ def _cells(record: dict | None) -> dict | None:
 @any_role_required
 def week_pace(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = _get_week_or_404(date)
-    progress = selectors.week_progress(week)
+    progress = selectors.computed_week(week)
     forecast = selectors.week_forecast(progress)
     regions = {r.pk: r for r in progress.regions}
     order = {r.pk: position for position, r in enumerate(progress.regions)}

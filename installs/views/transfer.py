@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from installs import history, layout, sheets, tables, xlsx_reader
+from installs import history_export, layout, sheets, tables, xlsx_reader
 from installs.forms import REASON_MAX_LENGTH, OneLineTextField
 from installs.models import Region
 from installs.permissions import Role, any_role_required, role_required
@@ -247,7 +247,7 @@ def _history_name(extension: str) -> str:
 def history_xlsx(request: HttpRequest) -> HttpResponse:
     """Every week: the long sheet, then a sheet per week in the official layout."""
     return sheets.workbook_response(
-        history.history_workbook(),
+        history_export.history_workbook(),
         filename=_history_name("xlsx"),
         ascii_filename="gas-safety-progress_history.xlsx",
     )
@@ -257,7 +257,7 @@ def history_xlsx(request: HttpRequest) -> HttpResponse:
 def history_csv(request: HttpRequest) -> HttpResponse:
     """Every week's figures in long form, CSV in UTF-8 with a BOM (for Excel)."""
     return _download(
-        history.history_csv(),
+        history_export.history_csv(),
         content_type="text/csv; charset=utf-8",
         filename=_history_name("csv"),
         ascii_filename="gas-safety-progress_history.csv",

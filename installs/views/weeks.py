@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from installs import charts, layout, pace, rate_bars, revision, selectors, summary, tables
 from installs.models import Measure, Week
 from installs.permissions import Role, any_role_required, user_role
+from installs.progress import WeekProgress
 
 
 @any_role_required
@@ -62,7 +63,7 @@ def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
     )
 
 
-def _rate_bars(progress: selectors.WeekProgress) -> list[tuple[Measure, rate_bars.RateBars]]:
+def _rate_bars(progress: WeekProgress) -> list[tuple[Measure, rate_bars.RateBars]]:
     """The small rate bars under the table, one per measure, drawn by the server."""
     drawn = []
     for measure in progress.measures:
@@ -77,7 +78,7 @@ def _rate_bars(progress: selectors.WeekProgress) -> list[tuple[Measure, rate_bar
 
 
 def _ranking_data(week: Week) -> tuple:
-    progress = selectors.week_progress(week)
+    progress = selectors.computed_week(week)
     movement = selectors.week_rank_movement(progress)
     forecast = selectors.week_forecast(progress)
     flags = pace.flags(forecast)

@@ -17,7 +17,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from installs import audit, grid, layout, reporting, selectors, tables, validators
 from installs.forms import OneLineTextField
-from installs.models import Region, Snapshot, Week
+from installs.models import Region, Week
 from installs.permissions import Role, any_role_required, role_required, user_role
 from installs.services import weeks as week_services
 from installs.services.figures import (
@@ -109,14 +108,10 @@ def week_manage(request: HttpRequest) -> HttpResponse:
 
 
 def _render_manage(request: HttpRequest, form: WeekOpenForm, status: int = 200) -> HttpResponse:
-    reported = dict(
-        Snapshot.objects.filter(region__active=True)
-        .values("week")
-        .annotate(regions=Count("region", distinct=True))
-        .values_list("week", "regions")
-    )
-    region_count = Region.objects.filter(active=True).count()
-    rows = [{"week": week, "reported": reported.get(week.pk, 0)} for week in selectors.week_list()]
+    weeks = selectors.week_list()
+    reported = selectors.reported_counts(weeks)
+    region_count = selectors.active_region_count()
+    rows = [{"week": week, "reported": reported[week.pk]} for week in weeks]
     return render(
         request,
         "installs/week_manage.html",
@@ -269,7 +264,7 @@ def _confirm(request: HttpRequest, date: datetime.date, step: str) -> HttpRespon
             % {"date": formats.date_format(week.date), "state": week.get_state_display()},
         )
         return redirect("installs:week_status", date=week.date)
-    progress = selectors.week_progress(week)
+    progress = selectors.computed_week(week)
     incomplete = [r for r in reporting.week_reporting(week).regions if not r.reported]
     return render(
         request,

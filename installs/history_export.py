@@ -28,7 +28,7 @@ from openpyxl.styles import Alignment, Font
 
 from installs import layout, rules, selectors, sheets
 from installs.models import Week
-from installs.selectors import ProgressHistory, WeekProgress
+from installs.progress import ProgressHistory, WeekProgress
 
 LONG_FIELDS = ["week", "state", "region", "device", "gas_type", *layout.FIELDS]
 RATE_FORMAT = "0.0%"

@@ -19,6 +19,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from installs import rules
+
 # Larger than any city's households: a number above it is a typing slip.
 MAX_COUNT = 100_000_000
 
@@ -220,7 +222,7 @@ def pace_problem(installed: int, earlier: Earlier) -> Problem | None:
     """
     if not earlier.recent_new:
         return None
-    new = installed - earlier.installed
+    new = rules.new_installs(installed, earlier.installed)
     recent_max = max(0, *earlier.recent_new[:PACE_WEEKS])
     if new > PACE_MIN_NEW and new > PACE_FACTOR * recent_max:
         return Problem(
@@ -235,7 +237,10 @@ def pace_problem(installed: int, earlier: Earlier) -> Problem | None:
 def recent_new(installed_newest_first: list[int]) -> tuple[int, ...]:
     """Weekly new installs from successive reports' installed counts, newest first."""
     counts = installed_newest_first[: PACE_WEEKS + 1]
-    return tuple(later - earlier for later, earlier in zip(counts, counts[1:], strict=False))
+    return tuple(
+        rules.new_installs(later, earlier)
+        for later, earlier in zip(counts, counts[1:], strict=False)
+    )
 
 
 def unresolved(problems: list[Problem], *, confirmed: bool, reason: str) -> list[Problem]:
