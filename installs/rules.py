@@ -221,7 +221,8 @@ def history_table(
         list(zip(table["week"], table["measure"], strict=True)), index=table.index
     )
     table["rank"] = rank_by_rate(table["rate"], week_and_measure)
-    return table
+    # The columns in week_table's order, so one week cut from here equals it.
+    return table[[c for c in table.columns if c != "carried_from"] + ["carried_from"]]
 
 
 def _with_carried(
