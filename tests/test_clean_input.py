@@ -6,9 +6,8 @@ range and on the usual weekday, free text without control characters.
 
 from __future__ import annotations
 
-import re
-
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
