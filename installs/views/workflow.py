@@ -275,7 +275,10 @@ def _confirm(request: HttpRequest, date: datetime.date, step: str) -> HttpRespon
             "action": reverse(f"installs:week_{step}", kwargs={"date": week.date}),
             "missing": [r for r in incomplete if r.filled == 0],
             "partial": [r for r in incomplete if r.filled > 0],
-            "carried": progress.carried(),
+            "carried": [
+                {"region": c.region, "measure": c.measure, "label": layout.carried_text(c.date)}
+                for c in progress.carried()
+            ],
             "reported_count": progress.reported_count,
             "region_count": progress.region_count,
             # Publishing with regions missing needs a reason (week_services.week_publish).
