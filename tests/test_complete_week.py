@@ -173,6 +173,24 @@ def test_rank_movement_compares_with_last_weeks_complete_table():
     assert set(movement.values()) <= {0}
 
 
+def test_a_region_late_last_week_keeps_its_place_in_last_weeks_ranks():
+    # 中站区 (2nd in 自闭阀) was late on 11-21 and reports on 11-28. Last week's ranks
+    # count its carried 11-14 figures, so the regions behind it did not "fall" by one.
+    week = open_scenario()
+    zhongzhan = Snapshot.objects.filter(region__name="中站区")
+    for s in zhongzhan.filter(week__date=datetime.date(2022, 11, 14)):
+        Snapshot.objects.create(
+            week=week,
+            region_id=s.region_id,
+            measure_id=s.measure_id,
+            households=s.households,
+            installed=s.installed,
+        )
+    zhongzhan.filter(week__date=NOV_21).delete()
+    movement = selectors.week_rank_movement(selectors.week_progress(week))
+    assert movement and set(movement.values()) == {0}
+
+
 # The pure rule, on a hand-built frame: no database.
 
 
