@@ -30,7 +30,10 @@ system-packages:
 run: $(STAMP)
 	DJANGO_DEBUG=true $(PY) manage.py migrate --no-input
 	DJANGO_DEBUG=true $(PY) manage.py seed_demo
-	@echo "Serving at http://127.0.0.1:8000/"
+	@echo "Serving at http://127.0.0.1:8000/ (the outbox worker runs alongside; e-mails print here)"
+	@# The task worker (django-tasks-db) delivers 催报 and notices; the trap stops it with runserver.
+	DJANGO_DEBUG=true $(PY) manage.py db_worker --no-startup-delay & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP) system-packages

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "installs",
 ]
 
@@ -295,6 +297,50 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
     "magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
 )
+
+# 填报截止时间: the default deadline of a new week, "<days after the report date> <HH:MM>"
+# in Asia/Shanghai ("0 12:00": noon of the report date; "-1 17:00": 17:00 the day before).
+DEADLINE_DEFAULT = os.environ.get("DEADLINE_DEFAULT", "0 12:00")
+# 催报: when reminders go out, relative to the deadline ("-2h": two hours before; "+24h":
+# a day after; m for minutes), only to regions not fully reported, once per occasion.
+REMINDER_OFFSETS = os.environ.get("REMINDER_OFFSETS", "-2h,+0h,+24h")
+# 一键催报 may be pressed again for a week after this many minutes.
+REMINDER_MANUAL_COOLDOWN_MINUTES = envint("REMINDER_MANUAL_COOLDOWN_MINUTES", "30")
+
+# The chat group robots, by name. The full webhook URL (its key is a secret) comes from
+# the environment only; an empty value turns the robot off.
+WECOM_ROBOTS = {"districts": os.environ.get("WECOM_WEBHOOK_DISTRICTS", "")}
+DINGTALK_ROBOTS = {"districts": os.environ.get("DINGTALK_WEBHOOK_DISTRICTS", "")}
+# DingTalk's 加签 secret (SEC…) of a robot that has it switched on.
+DINGTALK_SECRETS = {"districts": os.environ.get("DINGTALK_SECRET_DISTRICTS", "")}
+ROBOT_TIMEOUT_SECONDS = envint("ROBOT_TIMEOUT_SECONDS", "10")
+# The outbox retries a failed message after 60 s, 120 s, 240 s, … (at most an hour apart).
+OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", "6")
+OUTBOX_RETRY_BASE_SECONDS = envint("OUTBOX_RETRY_BASE_SECONDS", "60")
+
+# E-mail: printed on the console for `make run` (DEBUG), sent by SMTP otherwise.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", "25")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "false")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "20")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "gas-dashboard@localhost")
+
+# Background work: django-tasks with its database backend (manage.py db_worker).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -107,6 +108,11 @@ class Week(models.Model):
 
     date = models.DateField(_("report date"), unique=True)
     state = models.CharField(_("state"), max_length=10, choices=State, default=State.OPEN)
+    # 填报截止时间. Set by installs.services.weeks when the week is opened (the default of
+    # settings.DEADLINE_DEFAULT, or the time given) and changed by bureau staff through
+    # week_deadline_change; read through installs.deadlines.week_deadline, which gives a
+    # week created otherwise (a fixture) the default too.
+    deadline = models.DateTimeField(_("reporting deadline"), null=True, blank=True)
     state_changed_at = models.DateTimeField(_("state changed at"), auto_now=True)
     state_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -254,3 +260,169 @@ class DataRevision(models.Model):
 
     def __str__(self) -> str:
         return str(self.token)
+
+
+# 催报: contacts, reminders and the outbox that delivers them.
+
+mobile_validator = RegexValidator(
+    r"^1[0-9]{10}$", _("A mobile number has 11 digits and starts with 1.")
+)
+wecom_userid_validator = RegexValidator(
+    r"^[A-Za-z0-9_.@-]{1,64}$",
+    _("A WeCom user id has letters, digits and _ . @ - only."),
+)
+
+
+class RegionContact(models.Model):
+    """A region's liaison (联络员), whom 催报 reaches by e-mail and by @ in the WeCom group."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("liaison name"), max_length=50)
+    mobile = models.CharField(_("mobile"), max_length=11, blank=True, validators=[mobile_validator])
+    email = models.EmailField(_("e-mail"), blank=True)
+    wecom_userid = models.CharField(
+        _("WeCom user id"), max_length=64, blank=True, validators=[wecom_userid_validator]
+    )
+    history = HistoricalRecords(verbose_name=_("historical contact"))
+
+    class Meta:
+        ordering = ["region__order", "region__name", "name", "pk"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.name}"
+
+
+class Reminder(models.Model):
+    """
+    One 催报 of one region for one week on one occasion: an offset from the
+    deadline ("-2h", "+0h", "+24h") or a manual 一键催报 ("manual-<time>").
+    The unique constraint is what makes a repeated or overlapping run harmless.
+    """
+
+    week = models.ForeignKey(Week, verbose_name=_("week"), on_delete=models.CASCADE)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE)
+    occasion = models.CharField(_("occasion"), max_length=30)
+    # Given by the service (the time the reminder was decided), so the cool-down is testable.
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "region", "occasion"], name="reminder_week_region_occasion_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.region} {self.occasion}"
+
+
+class OutboxMessage(models.Model):
+    """
+    A message to deliver (a WeCom/DingTalk robot post or an e-mail), kept until
+    it is sent or has failed for good; see installs.outbox. The payload names
+    the robot, never its webhook address: the key stays in the environment.
+    """
+
+    class Channel(models.TextChoices):
+        WECOM = "wecom", _("WeCom group robot")
+        DINGTALK = "dingtalk", _("DingTalk group robot")
+        EMAIL = "email", _("e-mail")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        SENDING = "sending", _("sending")
+        RETRYING = "retrying", _("retrying")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel)
+    robot = models.CharField(_("robot"), max_length=30, blank=True)
+    kind = models.CharField(_("kind"), max_length=10)
+    payload = models.JSONField(_("payload"))
+    summary = models.CharField(_("summary"), max_length=200)
+    source = models.CharField(_("source"), max_length=20, blank=True)
+    week = models.ForeignKey(
+        Week, verbose_name=_("week"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    # A worker holds the message until then while it sends; a crashed worker's claim expires.
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class DeliveryAttempt(models.Model):
+    """One try to deliver an outbox message: when, through which channel, and what came back."""
+
+    message = models.ForeignKey(
+        OutboxMessage,
+        verbose_name=_("message"),
+        on_delete=models.CASCADE,
+        related_name="delivery_attempts",
+    )
+    # "wecom:districts", "dingtalk:districts", "email": the rate limit counts per key.
+    channel_key = models.CharField(_("channel"), max_length=40)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    ok = models.BooleanField(_("delivered"), null=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+        indexes = [models.Index(fields=["channel_key", "started_at"], name="attempt_channel_time")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_key} {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class DeliveryChannel(models.Model):
+    """
+    One row per channel key, locked while a worker reserves a slot in the
+    channel's rate limit: two workers cannot both take the 20th slot.
+    """
+
+    key = models.CharField(_("channel"), max_length=40, unique=True)
+
+    class Meta:
+        verbose_name = _("delivery channel")
+        verbose_name_plural = _("delivery channels")
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from installs.converters import IsoDateConverter
-from installs.views import api, entry, exports, insight, transfer, weeks, workflow
+from installs.views import api, entry, exports, insight, reminders, transfer, weeks, workflow
 
 register_converter(IsoDateConverter, "date")
 
@@ -32,6 +32,14 @@ urlpatterns = [
         "weeks/<date:date>/audit/<slug:slug>/", workflow.audit_region_week, name="audit_region_week"
     ),
     path("audit/", workflow.audit_list, name="audit_list"),
+    # 催报: the deadline, 一键催报, the liaisons and the delivery log (催报记录).
+    path("weeks/<date:date>/deadline/", reminders.week_deadline, name="week_deadline"),
+    path("weeks/<date:date>/remind/", reminders.week_remind, name="week_remind"),
+    path("contacts/", reminders.contact_list, name="contact_list"),
+    path("contacts/add/", reminders.contact_add, name="contact_add"),
+    path("contacts/<int:pk>/", reminders.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/delete/", reminders.contact_delete, name="contact_delete"),
+    path("outbox/", reminders.outbox_log, name="outbox_log"),
     # Charts, a region's history, pace and forecast, campaign targets.
     path("charts/", insight.charts_latest, name="charts_latest"),
     path("weeks/<date:date>/charts/", insight.week_charts, name="week_charts"),

@@ -34,13 +34,13 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 
 from installs import urls as installs_urls
-from installs.models import Region, Snapshot, Week
+from installs.models import Region, RegionContact, Snapshot, Week
 from tests.factories import load_seed, make_user
 
 pytestmark = pytest.mark.django_db
 
 VISITORS = ("anonymous", "no_role", "district", "district_other", "bureau", "leader")
-SAMPLE_KWARGS = {"date": datetime.date(2022, 11, 21), "slug": "qinyang"}
+SAMPLE_KWARGS = {"date": datetime.date(2022, 11, 21), "slug": "qinyang", "pk": 1}
 LOGIN = "login"  # a 302 to the login page
 REFUSED = {401, 403, 405, LOGIN}
 
@@ -107,6 +107,14 @@ EXPECTED: dict[str, dict] = {
     "audit_region_week": row(get=everyone(200, district_other=403), post=None),
     "audit_list": READ,
     # Charts, pace and targets.
+    # 催报: the deadline, 一键催报, the liaisons (pk 1: 沁阳市's) and the delivery log.
+    "week_deadline": BUREAU_POST_ONLY,
+    "week_remind": BUREAU_POST_ONLY,
+    "contact_list": row(get=only({"bureau": 200}), post=None),
+    "contact_add": row(get=only({"bureau": 302}), post=only({"bureau": 400})),
+    "contact_edit": row(get=only({"bureau": 200}), post=only({"bureau": 400})),
+    "contact_delete": BUREAU_POST_ONLY,
+    "outbox_log": row(get=only({"bureau": 200}), post=None),
     "charts_latest": row(get=everyone(302)),
     "week_charts": READ,
     "pace_latest": row(get=everyone(302)),
@@ -175,6 +183,7 @@ def clients(settings) -> dict[str, Client]:
     # Hashing five real passwords per test would cost seconds; these tests are about access.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     load_seed()
+    RegionContact.objects.create(pk=1, region=Region.objects.get(slug="qinyang"), name="联络员")
     users = {
         "no_role": make_user("norole", None),
         "district": make_user("qinyang", "district", Region.objects.get(slug="qinyang")),

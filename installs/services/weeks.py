@@ -17,13 +17,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from installs import reporting, validators
+from installs import deadline_rules, reporting, validators
 from installs.models import Week
 from installs.permissions import Role, user_role
 
@@ -53,9 +54,11 @@ def week_open(
     actor=None,
     reason: str = "",
     allow_other_weekday: bool = False,
+    deadline: datetime.datetime | None = None,
 ) -> Week:
     """
-    Open a new week for entry, named by its report date.
+    Open a new week for entry, named by its report date, with its 填报截止时间
+    (``deadline``, or the default of settings.DEADLINE_DEFAULT).
 
     Refused: a date that exists already, a date before EARLIEST_DATE or more
     than MAX_DAYS_AHEAD days ahead, and (unless ``allow_other_weekday``) a date on another weekday than
@@ -98,7 +101,10 @@ def week_open(
                 },
                 code="other_weekday",
             )
-        week = Week(date=date, state=State.OPEN, state_changed_by=actor)
+        if deadline is None:
+            deadline = deadline_rules.default_deadline(date, settings.DEADLINE_DEFAULT)
+        _check_deadline(date, deadline)
+        week = Week(date=date, state=State.OPEN, state_changed_by=actor, deadline=deadline)
         week.full_clean(validate_unique=False)
         _set_history(week, actor, reason)
         try:
@@ -108,6 +114,65 @@ def week_open(
         except IntegrityError:
             raise _exists(date) from None
     return week
+
+
+def week_deadline_change(
+    *, week: Week, deadline: datetime.datetime, actor, reason: str = ""
+) -> Week:
+    """
+    Move a week's 填报截止时间 (bureau staff; the history keeps the old time and
+    the reason). Whether earlier reports were on time is judged against the new one.
+    """
+    _check_actor(actor)
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        locked = Week.objects.select_for_update().get(pk=week.pk)
+        _check_deadline(locked.date, deadline)
+        # The audit trail lists week records as state changes: the note says what moved.
+        note = _("Reporting deadline %(old)s → %(new)s") % {
+            "old": _short_time(locked.deadline) if locked.deadline else "—",
+            "new": _short_time(deadline),
+        }
+        note = f"{note}；{reason}" if reason else note
+        locked.deadline = deadline
+        locked.full_clean(validate_unique=False)
+        _set_history(locked, actor, note[:REASON_MAX_LENGTH])
+        locked.save()
+    return locked
+
+
+def _short_time(moment: datetime.datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{formats.date_format(local, 'MONTH_DAY_FORMAT')} {local:%H:%M}"
+
+
+# A deadline this far from the report date is a slip of the date field, not a plan.
+DEADLINE_DAYS_BEFORE = 7
+DEADLINE_DAYS_AFTER = 14
+
+
+def _check_deadline(date: datetime.date, deadline: datetime.datetime) -> None:
+    if timezone.is_naive(deadline):
+        raise ValueError("the deadline must be an aware datetime")
+    day = timezone.localtime(deadline).date()
+    if not (
+        date - datetime.timedelta(days=DEADLINE_DAYS_BEFORE)
+        <= day
+        <= date + datetime.timedelta(days=DEADLINE_DAYS_AFTER)
+    ):
+        raise WeekWorkflowError(
+            _(
+                "The reporting deadline %(deadline)s is too far from the report date %(date)s: "
+                "at most %(before)d days before or %(after)d days after it."
+            )
+            % {
+                "deadline": formats.date_format(timezone.localtime(deadline), "DATETIME_FORMAT"),
+                "date": formats.date_format(date),
+                "before": DEADLINE_DAYS_BEFORE,
+                "after": DEADLINE_DAYS_AFTER,
+            },
+            code="deadline_out_of_range",
+        )
 
 
 def week_lock(*, week: Week, actor, reason: str = "") -> Week:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -25,7 +26,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from installs import audit, grid, layout, reporting, selectors, tables, validators
+from installs import (
+    audit,
+    deadline_rules,
+    deadlines,
+    grid,
+    layout,
+    reporting,
+    selectors,
+    tables,
+    validators,
+)
 from installs.forms import OneLineTextField
 from installs.models import Region, Week
 from installs.permissions import Role, any_role_required, role_required, user_role
@@ -36,6 +47,7 @@ from installs.services.figures import (
     ReasonRefused,
     figures_save,
 )
+from installs.views import reminders as reminder_views
 
 AUDIT_PAGE_SIZE = 50
 
@@ -52,6 +64,14 @@ class WeekOpenForm(forms.Form):
     allow_other_weekday = forms.BooleanField(
         label=gettext_lazy("Open it even if it is not the usual weekday (e.g. a holiday shift)"),
         required=False,
+    )
+    # Empty: the default (settings.DEADLINE_DEFAULT, e.g. the report date at 12:00).
+    deadline = forms.DateTimeField(
+        label=gettext_lazy("Reporting deadline"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=gettext_lazy("Leave empty for the default deadline."),
     )
 
 
@@ -111,11 +131,23 @@ def _render_manage(request: HttpRequest, form: WeekOpenForm, status: int = 200) 
     weeks = selectors.week_list()
     reported = selectors.reported_counts(weeks)
     region_count = selectors.active_region_count()
-    rows = [{"week": week, "reported": reported[week.pk]} for week in weeks]
+    rows = [
+        {
+            "week": week,
+            "reported": reported[week.pk],
+            "deadline": deadlines.week_deadline(week),
+        }
+        for week in weeks
+    ]
     return render(
         request,
         "installs/week_manage.html",
-        {"form": form, "rows": rows, "region_count": region_count},
+        {
+            "form": form,
+            "rows": rows,
+            "region_count": region_count,
+            "deadline_default": deadline_rules.default_text(settings.DEADLINE_DEFAULT),
+        },
         status=status,
     )
 
@@ -130,9 +162,12 @@ def week_open(request: HttpRequest) -> HttpResponse:
                 date=form.cleaned_data["date"],
                 actor=request.user,
                 allow_other_weekday=form.cleaned_data["allow_other_weekday"],
+                deadline=form.cleaned_data["deadline"],
             )
         except week_services.WeekWorkflowError as error:
-            form.add_error("date", error.message)
+            form.add_error(
+                "deadline" if error.code.startswith("deadline") else "date", error.message
+            )
         else:
             messages.success(
                 request,
@@ -166,6 +201,9 @@ def week_status(request: HttpRequest, date: datetime.date) -> HttpResponse:
             "state_changes": state_changes,
             "can_manage": user_role(request.user) == Role.BUREAU,
             "steps": _steps_for(week),
+            # The 填报截止时间, who reported on time, 催报 (installs.views.reminders).
+            "deadline_panel": deadlines.week_deadline_panel(week),
+            "deadline_form": reminder_views.deadline_form_for(week),
         },
     )
 

@@ -92,8 +92,8 @@ def test_it_lets_a_district_fix_an_error_save_and_see_the_new_rank(
     page.wait_for_url(f"**/weeks/{DATE}/")
     cells = qinyang_cells(page)
     assert cells.nth(LPG_INSTALLED).inner_text() == "1000"
-    # 55.1% passes 温县's 52.2%: from 9th to 8th.
-    assert cells.nth(LPG_RANK).inner_text() == "8"
+    # 55.1% passes 温县's 52.2%: from 9th to 8th, and the rank cell says it moved up one.
+    assert cells.nth(LPG_RANK).inner_text() == "8↑1"
     save_screenshot(page, "entry-phone-saved-ranking")
 
 

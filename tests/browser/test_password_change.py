@@ -36,6 +36,8 @@ def test_a_district_user_changes_the_password_from_the_header_on_a_phone(login, 
     page = login(user, "/weeks/2022-11-21/")
     page.set_viewport_size(PHONE)
 
+    # On a phone the header's links sit in the closed menu: open it first.
+    page.click(".site-menu-toggle")
     link = page.locator(".site-header").get_by_role("link", name="修改密码")
     link.scroll_into_view_if_needed()
     assert link.is_visible()
@@ -56,7 +58,8 @@ def test_a_district_user_changes_the_password_from_the_header_on_a_phone(login, 
     assert "密码已修改" in page.inner_text("main")
     save_screenshot(page, "password-change-done-phone")
 
-    # Signed out, the new password opens the account and the old one no longer does.
+    # Signed out (from the phone's menu), the new password opens the account and the old one no longer does.
+    page.click(".site-menu-toggle")
     page.locator(".site-header").get_by_role("button", name="退出").click()
     page.wait_for_load_state()
     sign_in_with(page, live_server, "qinyang1", PASSWORD)

@@ -7,6 +7,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from installs.services.weeks import WeekWorkflowError, week_open
@@ -26,18 +27,43 @@ class Command(BaseCommand):
             help="allow a weekday other than the latest week's (a holiday shift)",
         )
         parser.add_argument(
+            "--deadline",
+            metavar="'YYYY-MM-DD HH:MM'",
+            help="the reporting deadline (填报截止时间) in Asia/Shanghai "
+            "(default: settings.DEADLINE_DEFAULT, e.g. the report date at 12:00)",
+        )
+        parser.add_argument(
             "--by",
             metavar="USERNAME",
             help="the bureau account recorded as having opened the week (default: none)",
         )
 
-    def handle(self, *args, date: str, other_weekday: bool, by: str | None, **options):
+    def handle(
+        self,
+        *args,
+        date: str,
+        other_weekday: bool,
+        by: str | None,
+        deadline: str | None = None,
+        **options,
+    ):
         try:
             day = datetime.date.fromisoformat(date.strip())
         except ValueError:
             raise CommandError(
                 f"{date!r} is not a date: write it as YYYY-MM-DD, e.g. 2022-11-28"
             ) from None
+        deadline_at = None
+        if deadline:
+            try:
+                deadline_at = timezone.make_aware(
+                    datetime.datetime.strptime(deadline.strip(), "%Y-%m-%d %H:%M")
+                )
+            except ValueError:
+                raise CommandError(
+                    f"--deadline {deadline!r} is not a time: write it as 'YYYY-MM-DD HH:MM', "
+                    "e.g. '2022-11-28 12:00' (Asia/Shanghai)"
+                ) from None
         actor = None
         if by:
             try:
@@ -45,7 +71,9 @@ class Command(BaseCommand):
             except get_user_model().DoesNotExist:
                 raise CommandError(_("There is no user %(name)s.") % {"name": repr(by)}) from None
         try:
-            week = week_open(date=day, actor=actor, allow_other_weekday=other_weekday)
+            week = week_open(
+                date=day, actor=actor, allow_other_weekday=other_weekday, deadline=deadline_at
+            )
         except WeekWorkflowError as error:
             raise CommandError(error.message) from None
         except PermissionDenied:
@@ -54,4 +82,8 @@ class Command(BaseCommand):
             ) from None
         self.stdout.write(
             _("Opened the week of %(date)s for entry.") % {"date": week.date.isoformat()}
+        )
+        self.stdout.write(
+            _("Reporting deadline: %(deadline)s")
+            % {"deadline": f"{timezone.localtime(week.deadline):%Y-%m-%d %H:%M}"}
         )

@@ -1,0 +1,204 @@
+"""
+Reads for the 填报截止时间: a week's deadline, when each region became fully
+reported, whether on time (按时 / 逾期填报 / 逾期未填报 / 未填报), and each
+region's on-time rate over the campaign. The rules themselves are in
+installs.deadline_rules; whether a region has reported is the one rule
+rules.has_reported, read here through installs.reporting (RegionReport.reported),
+never restated.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Min
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from installs import deadline_rules, reporting, revision, rules
+from installs.models import Region, Snapshot, Week
+
+
+def week_deadline(week: Week) -> datetime.datetime:
+    """The week's 填报截止时间: the one set on it, else the default (a week made by a fixture)."""
+    if week.deadline is not None:
+        return week.deadline
+    return deadline_rules.default_deadline(week.date, settings.DEADLINE_DEFAULT)
+
+
+def first_saves(week: Week) -> dict[int, dict[int, datetime.datetime]]:
+    """
+    region id → measure id → when that figure was first saved this week: the
+    first history record of the snapshot (its updated_at when it has none,
+    e.g. loaded from a fixture). One query for the snapshots, one for the history.
+    """
+    history = Snapshot.history.model
+    first_by_snapshot = dict(
+        history.objects.filter(week_id=week.pk)
+        .values("id")
+        .annotate(first=Min("history_date"))
+        .values_list("id", "first")
+    )
+    saves: dict[int, dict[int, datetime.datetime]] = {}
+    for pk, region_id, measure_id, updated_at in Snapshot.objects.filter(week=week).values_list(
+        "pk", "region_id", "measure_id", "updated_at"
+    ):
+        saves.setdefault(region_id, {})[measure_id] = first_by_snapshot.get(pk, updated_at)
+    return saves
+
+
+@dataclass(frozen=True)
+class RegionTimeliness:
+    region: Region
+    reported: bool  # rules.has_reported
+    reported_at: datetime.datetime | None  # when it became reported
+    status: str  # deadline_rules.ON_TIME / LATE / OVERDUE / PENDING
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+
+def _week_report_times(week: Week) -> list[tuple[Region, bool, datetime.datetime | None]]:
+    week_report = reporting.week_reporting(week)
+    saves = first_saves(week)
+    rows = []
+    for report in week_report.regions:
+        reported_at = (
+            deadline_rules.report_time(saves.get(report.region.pk, {}).values())
+            if report.reported
+            else None
+        )
+        rows.append((report.region, report.reported, reported_at))
+    return rows
+
+
+def week_timeliness(week: Week, *, now: datetime.datetime | None = None) -> list[RegionTimeliness]:
+    """Every active region of the week, in official order, with its timeliness now."""
+    now = now or timezone.now()
+    deadline = week_deadline(week)
+    rows = revision.memoised(("report-times", week.pk), lambda: _week_report_times(week))
+    return [
+        RegionTimeliness(
+            region=region,
+            reported=reported,
+            reported_at=reported_at,
+            status=deadline_rules.timeliness(
+                reported=reported, reported_at=reported_at, deadline=deadline, now=now
+            ),
+        )
+        for region, reported, reported_at in rows
+    ]
+
+
+@dataclass(frozen=True)
+class OnTimeRate:
+    on_time: int
+    counted: int
+
+    @property
+    def text(self) -> str:
+        return rules.rate_text(self.on_time, self.counted) or "—"
+
+
+def on_time_rates(
+    *, until: Week | None = None, now: datetime.datetime | None = None
+) -> dict[int, OnTimeRate]:
+    """
+    region id → its on-time rate over every week up to ``until`` (all weeks
+    when None): weeks reported on time / weeks whose deadline has passed.
+    """
+    now = now or timezone.now()
+
+    def campaign() -> list[tuple[datetime.datetime, list]]:
+        weeks = Week.objects.order_by("date")
+        if until is not None:
+            weeks = weeks.filter(date__lte=until.date)
+        return [(week_deadline(week), _week_report_times(week)) for week in weeks]
+
+    # One memo entry for the whole campaign (not one per week: the memo is small).
+    weeks = revision.memoised(("report-times-until", until.pk if until else None), campaign)
+    statuses: dict[int, list[str]] = {}
+    for deadline, rows in weeks:
+        for region, reported, reported_at in rows:
+            status = deadline_rules.timeliness(
+                reported=reported, reported_at=reported_at, deadline=deadline, now=now
+            )
+            statuses.setdefault(region.pk, []).append(status)
+    return {
+        region_id: OnTimeRate(*deadline_rules.on_time_rate(region_statuses))
+        for region_id, region_statuses in statuses.items()
+    }
+
+
+def deadline_text(week: Week, *, now: datetime.datetime | None = None) -> dict:
+    """
+    What a district sees: "填报截止时间：11月28日 12:00（还剩 3小时20分）" or
+    "（已逾期 2小时）", as parts a template can place.
+    """
+    now = now or timezone.now()
+    deadline = week_deadline(week)
+    local = timezone.localtime(deadline)
+    return {
+        "deadline": deadline,
+        "when": f"{formats.date_format(local, 'MONTH_DAY_FORMAT')} {local:%H:%M}",
+        "passed": now > deadline,
+        "remaining": deadline_rules.duration_text(deadline - now),
+    }
+
+
+# Labels in the glossary's words (the Chinese is in the catalogue).
+STATUS_LABELS = {
+    deadline_rules.ON_TIME: _("On time"),
+    deadline_rules.LATE: _("Reported late"),
+    deadline_rules.OVERDUE: _("Overdue, not reported"),
+    deadline_rules.PENDING: _("Not reported"),
+}
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    timeliness: RegionTimeliness
+    rate: OnTimeRate
+    contacts: list
+
+
+def week_deadline_panel(week: Week, *, now: datetime.datetime | None = None) -> dict:
+    """What the status panel shows of the deadline and 催报 for one week."""
+    from installs.models import Reminder
+    from installs.services import reminders
+
+    now = now or timezone.now()
+    rows = week_timeliness(week, now=now)
+    rates = on_time_rates(until=week, now=now)
+    late_regions = [row.region for row in rows if not row.reported]
+    contacts = reminders.contacts_of([row.region for row in rows])
+    last_manual = (
+        Reminder.objects.filter(week=week, occasion__startswith=f"{reminders.MANUAL}-")
+        .order_by("-created_at")
+        .first()
+    )
+    cooldown = datetime.timedelta(minutes=settings.REMINDER_MANUAL_COOLDOWN_MINUTES)
+    return {
+        "deadline": deadline_text(week, now=now),
+        "rows": [
+            DeadlineRow(
+                timeliness=row,
+                rate=rates.get(row.region.pk, OnTimeRate(0, 0)),
+                contacts=contacts.get(row.region.pk, []),
+            )
+            for row in rows
+        ],
+        "late_regions": late_regions,
+        "reminder_text": reminders.reminder_text(week, late_regions, contacts, now=now)
+        if late_regions
+        else "",
+        "reminders": Reminder.objects.filter(week=week)
+        .select_related("region", "created_by")
+        .order_by("-created_at", "region__order")[:30],
+        "next_manual_at": last_manual.created_at + cooldown
+        if last_manual and last_manual.created_at + cooldown > now
+        else None,
+    }
