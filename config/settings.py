@@ -149,6 +149,46 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def cache_from_url(url: str) -> dict:
+    """
+    CACHE_URL as one of Django's cache backends. Empty or ``locmem://``: memory of each
+    process (a developer's machine, one server). ``redis://host:port/db`` (or
+    ``rediss://``): one Redis shared by every process of every app server.
+    """
+    if url in ("", "locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            # A Redis that does not answer costs a page a second at most: the computed
+            # week is then computed (installs/revision.py), sessions read from the database.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be empty, locmem:// or redis://host:port/db, not {url!r}"
+    )
+
+
+# The computed weeks (installs/revision.py), and with Redis the sessions too.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+# The prefix keeps apart two sites (or a test run) sharing one Redis database.
+CACHES = {
+    "default": {
+        **cache_from_url(CACHE_URL),
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "gasdash"),
+    }
+}
+CACHE_SHARED = CACHES["default"]["BACKEND"].endswith("RedisCache")
+# With Redis, sessions are read from it and written to both: a flushed or restarted Redis
+# logs nobody out (Django falls back to the database, and logs a failed cache write).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHE_SHARED
+    else "django.contrib.sessions.backends.db"
+)
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

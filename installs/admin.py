@@ -16,11 +16,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db import models
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from installs.free_text import OneLineTextValidator
 from installs.models import ApiToken, Measure, Profile, Region, Snapshot, Week
 from installs.services.accounts import (
     account_add,
@@ -30,6 +33,24 @@ from installs.services.accounts import (
 )
 
 Role = Profile.Role
+
+
+class OneLineTextAdmin(admin.ModelAdmin):
+    """
+    Names typed in the admin (a region's name and aliases, a measure's device,
+    a token's or a person's name) follow the one rule for free text
+    (installs.free_text): no control characters, NUL included, with the
+    Chinese message in place of Django's English NUL check.
+    """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, (models.CharField, models.TextField)) and field is not None:
+            field.validators = [
+                v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+            ]
+            field.validators.insert(0, OneLineTextValidator())
+        return field
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -51,7 +72,7 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class KeptWithFiguresAdmin(admin.ModelAdmin):
+class KeptWithFiguresAdmin(OneLineTextAdmin):
     """A region or measure that has figures is never deleted: the weeks' tables need it."""
 
     def has_delete_permission(self, request, obj=None) -> bool:
@@ -138,9 +159,15 @@ class ProfileAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(OneLineTextAdmin):
+    """Rename or revoke here; a token is made by ``manage.py api_token create``, which
+    prints its key once (a form here would make a token without a key)."""
+
     list_display = ["name", "active", "created_at", "last_used_at"]
     readonly_fields = ["created_at", "last_used_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 class RoleFields(forms.Form):
@@ -234,7 +261,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserWithRoleAdmin(UserAdmin):
+class UserWithRoleAdmin(OneLineTextAdmin, UserAdmin):
     """Users with their role: made and changed through installs.services.accounts."""
 
     form = UserWithRoleChangeForm

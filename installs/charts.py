@@ -64,7 +64,8 @@ MEASURE_LINES = [
     ({"width": 2, "dash": "dot"}, {"symbol": "diamond", "size": 6}),
 ]
 DATE_HOVER = "%Y年%-m月%-d日"
-DATE_TICKS = "%Y-%m-%d"
+# Ticks in Chinese form (glossary: ISO only in addresses, inputs, files): 11月21日 over the year.
+DATE_TICKS = "%-m月%-d日\n%Y"
 
 
 # What must not stand raw in a <script> data block (as Django's json_script escapes):

@@ -15,9 +15,9 @@ from django.core import validators as django_validators
 from django.utils.translation import gettext_lazy as _
 
 from installs import layout, validation
+from installs.free_text import OneLineTextValidator
 from installs.models import Measure, Region
 from installs.services.figures import FigureInput, problem_message
-from installs.validators import OneLineTextValidator
 
 # history_change_reason holds 100 characters, and the source label comes first.
 REASON_MAX_LENGTH = 80
@@ -26,7 +26,7 @@ REASON_MAX_LENGTH = 80
 class OneLineTextField(forms.CharField):
     """
     Free text on one line (a reason, a note): control characters and line
-    breaks refused with a message (installs.validators), NUL included, so
+    breaks refused with a message (installs.free_text), NUL included, so
     Django's own NUL check (an English-only message) is left out.
     """
 

@@ -27,9 +27,30 @@ def region_list() -> list[Region]:
     return list(Region.objects.filter(active=True).order_by("order", "name"))
 
 
-def week_list() -> list[Week]:
-    """Every week, newest first."""
-    return list(Week.objects.order_by("-date"))
+def week_list(*, published_only: bool = False) -> list[Week]:
+    """Every week (or every published one), newest first."""
+    weeks = Week.objects.order_by("-date")
+    if published_only:
+        weeks = weeks.filter(state=Week.State.PUBLISHED)
+    return list(weeks)
+
+
+def active_measures() -> list[Measure]:
+    """The measures reported now, in the table's order: the entry form's cards."""
+    return list(Measure.objects.filter(active=True).order_by("order", "pk"))
+
+
+def latest_open_week() -> Week | None:
+    """The newest week still open for entry (本周填报's target)."""
+    return Week.objects.filter(state=Week.State.OPEN).order_by("-date").first()
+
+
+def region_week_snapshots(week: Week, region: Region) -> dict[int, Snapshot]:
+    """A region's stored figures of a week by measure id, with who saved each."""
+    return {
+        s.measure_id: s
+        for s in Snapshot.objects.filter(week=week, region=region).select_related("updated_by")
+    }
 
 
 def week_dates() -> list[datetime.date]:

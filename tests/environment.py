@@ -20,3 +20,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # The import's slots (lock files shared by every process on the machine): this run's own,
 # so other test runs on the machine neither take them nor find them taken.
 os.environ.setdefault("IMPORT_SLOTS_DIR", tempfile.mkdtemp(prefix="gasdash-test-import-slots-"))
+# The import's child process is killed after IMPORT_TIMEOUT_SECONDS of wall-clock time; on
+# a machine busy with other jobs an honest 11-region table took longer than the 4 s
+# default, and a test expecting its preview failed at random. The tests of the timeout
+# itself set their own (tests/test_import_limits.py).
+os.environ.setdefault("IMPORT_TIMEOUT_SECONDS", "60")
+# Each test starts with an empty cache (tests/conftest.py), which empties the whole cache
+# database: never a Redis named in the caller's environment. tests/test_shared_cache.py
+# points its own processes at a Redis database of its own.
+os.environ["CACHE_URL"] = ""

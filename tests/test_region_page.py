@@ -111,3 +111,19 @@ class TestStanding:
             ),
             11550,
         )
+
+
+class TestDates:
+    def test_its_week_by_week_table_gives_dates_in_chinese_form(self, leader):
+        html = leader.get(QINYANG).content.decode()
+        start = html.index('<table class="history-table">')
+        body = html[html.index("<tbody>", start) : html.index("</tbody>", start)]
+        shown = re.findall(r'<a href="/weeks/[0-9-]+/">([^<]*)</a>', body)
+        assert shown == ["2022年11月21日", "2022年11月14日"]
+
+    def test_its_charts_read_dates_in_chinese_form(self, leader):
+        html = leader.get(QINYANG).content.decode()
+        ticks = re.findall(r'"type":\s*"date"[^}]*|"tickformat":\s*"[^"]*"', html)
+        assert ticks and not any("%Y-%m-%d" in tick for tick in ticks)
+        # 11月21日 over 2022 (plotly's line break), as json_script writes it.
+        assert r'"tickformat":"%-m\u6708%-d\u65e5\n%Y"' in html.replace(" ", "")

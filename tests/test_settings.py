@@ -98,3 +98,37 @@ def test_it_refuses_a_proxy_that_is_not_an_address():
     assert "DJANGO_TRUSTED_PROXIES" in refusal(
         DJANGO_SECRET_KEY=GOOD_KEY, DJANGO_TRUSTED_PROXIES="nginx.local"
     )
+
+
+def cache_settings(**environment: str) -> dict:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, config.settings as s; "
+            "print(json.dumps([s.CACHES['default'], s.SESSION_ENGINE]))",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_DEBUG": "true", **environment},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_it_keeps_the_cache_in_each_process_and_sessions_in_the_database_by_default():
+    cache, sessions = cache_settings(CACHE_URL="")
+    assert cache["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert sessions == "django.contrib.sessions.backends.db"
+
+
+def test_it_shares_the_cache_and_sessions_through_redis():
+    cache, sessions = cache_settings(CACHE_URL="redis://10.0.0.5:6379/2")
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == "redis://10.0.0.5:6379/2"
+    assert sessions == "django.contrib.sessions.backends.cached_db"
+
+
+def test_it_refuses_a_cache_it_does_not_know():
+    assert "CACHE_URL" in refusal(DJANGO_DEBUG="true", CACHE_URL="memcached://127.0.0.1:11211")

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from installs import free_text
 from installs.models import Profile, Region
 
 Role = Profile.Role
@@ -99,8 +100,11 @@ def account_add(
     username = username.strip()
     user = User(username=username)
     errors = _role_errors(role, region)
+    invalid = free_text.text_error(username)
     if not username:
         errors["username"] = [_("The username is empty.")]
+    elif invalid:  # before the lookup: PostgreSQL refuses a NUL even in a query
+        errors["username"] = [invalid]
     # Case-insensitive, as Django's own creation form: "Wang" beside "wang" is a slip.
     elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = [_("The user %(username)s exists already.") % {"username": username}]

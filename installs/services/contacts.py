@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from installs import validators
+from installs import free_text
 from installs.models import Region, RegionContact
 from installs.permissions import Role, user_role
 
@@ -36,7 +36,7 @@ def contact_save(
         "email": email.strip(),
         "wecom_userid": wecom_userid.strip(),
     }
-    invalid = validators.text_error(values["name"])
+    invalid = free_text.text_error(values["name"])
     if invalid:
         raise ValidationError({"name": invalid})
     with transaction.atomic():

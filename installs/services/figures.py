@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from installs import selectors, validation, validators
+from installs import free_text, selectors, validation
 from installs.models import Measure, Profile, Region, Snapshot, Week
 from installs.permissions import user_role
 
@@ -163,7 +163,7 @@ def history_reason(source: str, reason: str, detail: str = "") -> str:
         label = str(SOURCE_LABELS[source])
     # The detail is not typed by the user (an upload's file name): drop what cannot be stored.
     detail = "".join(
-        char for char in detail if validators.forbidden_character(char) is None or char.isspace()
+        char for char in detail if free_text.forbidden_character(char) is None or char.isspace()
     )
     parts = [label, " ".join(detail.split()), " ".join(reason.split())]
     text = ": ".join(part for part in parts if part)
@@ -236,9 +236,11 @@ def figures_save(
     # Refuse before taking any lock.
     _check_actor(actor, figures)
     # Again here, not only in the forms: commands and every other caller pass through.
-    invalid = validators.text_error(reason)
+    invalid = free_text.text_error(reason)
     if invalid:
         raise ReasonRefused(invalid, code="invalid")
+    if free_text.is_blank(reason):  # e.g. a zero-width space: no reason at all
+        reason = ""
 
     with transaction.atomic():
         # Every writer locks the week row first: saves of one week queue up here,

@@ -24,7 +24,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from installs import deadline_rules, reporting, validators
+from installs import deadline_rules, free_text, reporting
 from installs.models import Week
 from installs.permissions import Role, user_role
 
@@ -322,10 +322,12 @@ def _check_actor(actor) -> None:
 
 def _clean_reason(reason: str) -> str:
     # Again here, not only in the forms: the command line and imports pass through.
-    invalid = validators.text_error(reason or "")
+    invalid = free_text.text_error(reason or "")
     if invalid:
         raise WeekWorkflowError(_("Reason: %(error)s") % {"error": invalid}, code="reason_invalid")
-    reason = " ".join((reason or "").split())
+    if free_text.is_blank(reason or ""):  # e.g. a zero-width space: no reason at all
+        return ""
+    reason = " ".join(reason.split())
     if len(reason) > REASON_MAX_LENGTH:
         raise WeekWorkflowError(
             _("The reason is too long: at most %(max)d characters.") % {"max": REASON_MAX_LENGTH},

@@ -96,17 +96,14 @@ def api_view(view):
     return wrapped
 
 
-def _visible_weeks(request: HttpRequest):
-    weeks = Week.objects.order_by("-date")
-    if request.published_only:
-        weeks = weeks.filter(state=Week.State.PUBLISHED)
-    return weeks
+def _visible_weeks(request: HttpRequest) -> list[Week]:
+    return selectors.week_list(published_only=request.published_only)
 
 
 @api_view
 def week_list(request: HttpRequest) -> JsonResponse:
     """Every week the client may read, newest first, with how many regions reported."""
-    weeks = list(_visible_weeks(request))
+    weeks = _visible_weeks(request)
     reported = selectors.reported_counts(weeks)
     region_count = selectors.active_region_count()
     return JsonResponse(
@@ -129,7 +126,9 @@ def week_list(request: HttpRequest) -> JsonResponse:
 
 @api_view
 def week_detail(request: HttpRequest, date: datetime.date) -> JsonResponse:
-    week = _visible_weeks(request).filter(date=date).first()
+    week = selectors.week_for_date(date)
+    if week is not None and request.published_only and week.state != Week.State.PUBLISHED:
+        week = None  # a token reads published weeks only
     if week is None:
         return _error(404, "not_found", _("There is no week of %(date)s.") % {"date": date})
     return JsonResponse(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from installs import reporting, rules, selectors, validation
 from installs.forms import EntryForm, EntryRow
-from installs.models import Measure, Region, Snapshot, Week
+from installs.models import Region, Snapshot, Week
 from installs.permissions import Role, get_region_for_edit_or_403, role_required, user_role
 from installs.services.figures import (
     FigureProblem,
@@ -78,15 +78,10 @@ def _get_week_or_404(date: datetime.date) -> Week:
     return week
 
 
-def _active_measures() -> list[Measure]:
-    return list(Measure.objects.filter(active=True).order_by("order", "pk"))
-
-
 @role_required(Role.DISTRICT, Role.BUREAU)
 def entry_current(request: HttpRequest) -> HttpResponse:
     """The nav's "this week's entry": the newest open week, else the newest week."""
-    week = Week.objects.filter(state=Week.State.OPEN).order_by("-date").first()
-    week = week or selectors.latest_week()
+    week = selectors.latest_open_week() or selectors.latest_week()
     if week is None:
         messages.info(request, _("No week has been opened for entry yet."))
         return redirect("installs:home")
@@ -110,12 +105,9 @@ def entry_region(request: HttpRequest, date: datetime.date, slug: str) -> HttpRe
     week = _get_week_or_404(date)
     region = get_object_or_404(Region, slug=slug)
     get_region_for_edit_or_403(request.user, region)
-    measures = _active_measures()
+    measures = selectors.active_measures()
     read_only = user_role(request.user) == Role.DISTRICT and week.state != Week.State.OPEN
-    stored = {
-        s.measure_id: s
-        for s in Snapshot.objects.filter(week=week, region=region).select_related("updated_by")
-    }
+    stored = selectors.region_week_snapshots(week, region)
     previous = {
         measure_id: earlier
         for (_region_id, measure_id), earlier in selectors.earlier_figures(
@@ -244,10 +236,7 @@ def _render_conflict(request, week, region, form, measures, previous, conflict: 
         )
     form = EntryForm(data, measures=measures)
     form.is_valid()  # the same input as before, which was valid
-    stored = {
-        s.measure_id: s
-        for s in Snapshot.objects.filter(week=week, region=region).select_related("updated_by")
-    }
+    stored = selectors.region_week_snapshots(week, region)
     conflicts = {measure_id: stored.get(measure_id) for (_r, measure_id) in conflict.current}
     messages.warning(
         request,

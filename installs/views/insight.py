@@ -14,7 +14,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from installs import chart_tables, charts, layout, pace, rules, selectors, summary, tables
+from installs import (
+    chart_tables,
+    charts,
+    free_text,
+    layout,
+    pace,
+    rules,
+    selectors,
+    summary,
+    tables,
+)
 from installs.models import Measure, Region, Week
 from installs.permissions import Role, any_role_required, role_required, user_role
 from installs.progress import ProgressHistory
@@ -104,7 +114,10 @@ def _chosen_measure(request: HttpRequest, measures: list[Measure]) -> Measure | 
 @any_role_required
 def region_pick(request: HttpRequest) -> HttpResponse:
     """The region switcher's target: a plain GET form, so it works without JavaScript."""
-    region = get_object_or_404(Region, slug=request.GET.get("region", ""))
+    slug = request.GET.get("region", "")
+    if free_text.text_error(slug):  # no region is called so; PostgreSQL refuses NUL in a query
+        raise Http404
+    region = get_object_or_404(Region, slug=slug)
     return redirect("installs:region_detail", slug=region.slug)
 
 
@@ -322,7 +335,7 @@ class TargetForm(forms.Form):
 
 @role_required(Role.BUREAU)
 def targets(request: HttpRequest) -> HttpResponse:
-    measures = list(Measure.objects.filter(active=True).order_by("order", "pk"))
+    measures = selectors.active_measures()
     if request.method == "POST":
         pairs = [(m, TargetForm(request.POST, prefix=m.slug)) for m in measures]
         if all(form.is_valid() for _measure, form in pairs):

@@ -26,9 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from installs import history_export, layout, sheets, tables, xlsx_reader
+from installs import history_export, layout, selectors, sheets, tables, xlsx_reader
 from installs.forms import REASON_MAX_LENGTH, OneLineTextField
-from installs.models import Region
 from installs.permissions import Role, any_role_required, role_required
 from installs.services.figures import FiguresConflict
 from installs.services.imports import (
@@ -143,7 +142,7 @@ def _preview_context(preview, token: str) -> dict:
         "table": tables.progress_table(preview.progress) if preview.progress else None,
         "note": layout.NOTE,
         "changed": [c for c in preview.changes if c.kind != "unchanged"],
-        "untouched": [r for r in Region.objects.filter(active=True) if r.pk not in file_regions],
+        "untouched": [r for r in selectors.region_list() if r.pk not in file_regions],
         "counts": {kind: preview.count(kind) for kind in ("added", "changed", "unchanged")},
     }
 

@@ -30,12 +30,12 @@ from installs import (
     audit,
     deadline_rules,
     deadlines,
+    free_text,
     grid,
     layout,
     reporting,
     selectors,
     tables,
-    validators,
 )
 from installs.forms import OneLineTextField
 from installs.models import Region, Week
@@ -374,7 +374,7 @@ def week_grid(request: HttpRequest, date: datetime.date) -> HttpResponse:
         "paste": request.POST.get("paste", ""),
     }
     # Checked on what was typed, before the spaces are tidied (a tab or line break is a slip too).
-    reason_error = validators.text_error(raw_reason)
+    reason_error = free_text.text_error(raw_reason)
     if reason_error:
         form["reason"] = ""  # never echo a control character back into the page
         form["reason_error"] = reason_error
@@ -384,7 +384,7 @@ def week_grid(request: HttpRequest, date: datetime.date) -> HttpResponse:
             "max": GRID_REASON_MAX_LENGTH
         }
         return _render_grid(request, week, rows, form)
-    paste_error = validators.text_error(form["paste"], multiline=True)
+    paste_error = free_text.text_error(form["paste"], multiline=True)
     if paste_error:
         form["paste"] = ""
         form["paste_errors"] = [grid.PasteError(0, paste_error)]

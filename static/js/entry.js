@@ -3,7 +3,7 @@
 (function () {
   "use strict";
 
-  // A count as typed, read as checks.parse_count reads it: full-width forms to
+  // A count as typed, read as validation.parse_count reads it: full-width forms to
   // ASCII, thousands separators only between groups of three, ASCII digits only.
   function parseCount(text) {
     var normal = String(text)

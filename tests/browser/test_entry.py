@@ -85,7 +85,7 @@ def test_it_lets_a_district_fix_an_error_save_and_see_the_new_rank(
     saved = page.locator('.entry-saved-card[data-measure="hose_lpg"]')
     assert "1000" in saved.inner_text() and "1815" in saved.inner_text()
     assert saved.locator(".entry-saved-rate").inner_text() == "55.1%"
-    assert saved.locator(".entry-saved-rank").inner_text() == "第8名（共11个县(市、区)）"
+    assert saved.locator(".entry-saved-rank").inner_text() == "第8名（共11个区县）"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     save_screenshot(page, "entry-phone-confirmation")
     page.click("text=返回进度表")

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from installs import free_text
 from installs.models import Profile, Region
 from installs.services.accounts import account_add, account_role_check, account_update
 
@@ -78,6 +79,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, role: str, region: str | None, **options) -> None:
         username = username.strip()
+        # Before any lookup: PostgreSQL refuses a NUL even in a query.
+        for option, text in (("USERNAME", username), ("--region", region or "")):
+            invalid = free_text.text_error(text)
+            if invalid:
+                raise CommandError(_("The account is refused:") + f"\n  {option}：{invalid}")
         region_obj = find_region(region) if region else None
         user = get_user_model().objects.filter(username=username).first() if username else None
         if user is not None and not options["update"]:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from installs import validators, xlsx_reader
+from installs import free_text, xlsx_reader
 from installs.permissions import Role, user_role
 from installs.services.figures import FiguresConflict
 from installs.services.imports import ImportRefused, import_preview, payload_figures, table_import
@@ -64,7 +64,7 @@ class Command(BaseCommand):
         **options,
     ):
         actor = self._actor(user)
-        reason_error = validators.text_error(reason)
+        reason_error = free_text.text_error(reason)
         if reason_error:
             raise CommandError(f"--reason: {reason_error}")
         file = Path(path)
@@ -143,6 +143,9 @@ class Command(BaseCommand):
     def _actor(self, username: str | None):
         User = get_user_model()
         if username:
+            invalid = free_text.text_error(username)  # PostgreSQL refuses a NUL even in a query
+            if invalid:
+                raise CommandError(f"--user: {invalid}")
             actor = User.objects.filter(username=username, is_active=True).first()
             if actor is None:
                 raise CommandError(f"no active user {username!r}")

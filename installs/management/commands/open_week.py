@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from installs import free_text
 from installs.services.weeks import WeekWorkflowError, week_open
 
 
@@ -66,6 +67,9 @@ class Command(BaseCommand):
                 ) from None
         actor = None
         if by:
+            invalid = free_text.text_error(by)  # PostgreSQL refuses a NUL even in a query
+            if invalid:
+                raise CommandError(f"--by: {invalid}")
             try:
                 actor = get_user_model().objects.get(username=by)
             except get_user_model().DoesNotExist:

@@ -59,6 +59,15 @@ def text_error(text: str, *, multiline: bool = False) -> str | None:
     )
 
 
+def is_blank(text: str) -> bool:
+    """
+    True when the text shows nothing: only spaces and invisible format characters
+    (a zero-width space, a word joiner, a byte-order mark). Such a reason would read
+    as blank in the audit trail, so where a reason is needed it counts as none.
+    """
+    return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text or "")
+
+
 @deconstructible
 class OneLineTextValidator:
     """For a text input: no control characters, no line breaks."""
