@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from installs import layout, rules, selectors, validation
 from installs.models import Measure, Region, Snapshot, Week
@@ -218,13 +219,22 @@ class GridRow:
         stored = [c.measure.pk for c in self.cells if c.version is not None]
         return rules.has_reported(stored, [c.measure.pk for c in self.cells])
 
+    @property
+    def touched(self) -> bool:
+        """Reported this week already, ticked, or typed or pasted into anywhere in the row."""
+        return self.include or any(c.version is not None or c.touched for c in self.cells)
+
     def saved_cells(self) -> list[GridCell]:
         """
-        The cells a submission saves: those the user saw this week's figures in
-        (figures_save skips the unchanged ones), and those typed, pasted or
-        ticked. A region not reported yet and left alone is not reported for it.
+        The cells a submission saves: every cell of a touched row, none of a row
+        left alone. A region has reported a week only with a figure for every
+        measure (``rules.has_reported``), so the grid never leaves a row half
+        saved by accident: a measure left as proposed is saved as "no change"
+        (its latest earlier figure, which the page pre-filled; figures_save
+        skips one already saved this week), and a row with a measure left
+        empty is refused by ``figure_inputs``, naming the measure.
         """
-        return [c for c in self.cells if c.version is not None or self.include or c.touched]
+        return list(self.cells) if self.touched else []
 
 
 def _same_counts(a: tuple[str, str], b: tuple[str, str]) -> bool | None:
@@ -312,6 +322,24 @@ def figure_inputs(rows: list[GridRow]) -> list[FigureInput]:
     """
     figures = []
     for row in rows:
+        empty = [
+            c for c in row.saved_cells() if not c.households.strip() and not c.installed.strip()
+        ]
+        if empty:
+            # A touched row must give every measure: name what is missing, once for the row.
+            message = _(
+                "%(region)s: give %(measures)s too, or leave the row as it was: a region "
+                "has reported only with every measure."
+            ) % {
+                "region": row.region.name,
+                "measures": pgettext("between names in a list", ", ").join(
+                    str(c.measure) for c in empty
+                ),
+            }
+            for cell in empty:
+                cell.errors.setdefault("", []).append(message)
+            row.errors.append(message)
+            continue
         for cell in row.saved_cells():
             counts = {}
             for name in FIELDS:

@@ -61,7 +61,8 @@ def history_frame(history: ProgressHistory, *, states: dict[datetime.date, str])
     Int64 (missing where there is none), ``rate`` the exact ratio (missing where
     households is 0).
     """
-    table = history.table
+    # What was reported: carried figures repeat an earlier row (their ranks count them, though).
+    table = history.table[history.table["carried_from"].isna()]
     region_order = {r.pk: i for i, r in enumerate(history.regions)}
     measure_order = {m.pk: i for i, m in enumerate(history.measures)}
     regions = {r.pk: r for r in history.regions}
@@ -94,7 +95,7 @@ def week_progresses(history: ProgressHistory, weeks: list[Week]) -> list[WeekPro
     reported that week).
     """
     tables = dict(iter(history.table.groupby("week", sort=False)))
-    columns = [*rules.SNAPSHOT_COLUMNS, "new", "rate", "rank"]
+    columns = [*rules.SNAPSHOT_COLUMNS, "new", "rate", "rank", "carried_from"]
     empty_table = history.table.loc[[], columns].reset_index(drop=True)
     progresses = []
     for i, week in enumerate(weeks):
@@ -104,8 +105,10 @@ def week_progresses(history: ProgressHistory, weeks: list[Week]) -> list[WeekPro
             totals = rules.week_totals(table)
         else:
             totals = history.totals.xs(week.date, level="week")
-        reported_regions = set(table["region"])
-        reported_measures = set(table["measure"])
+        # Shown: active, or with the week's own figure (carried figures are of active ones).
+        own = table[table["carried_from"].isna()]
+        reported_regions = set(own["region"])
+        reported_measures = set(own["measure"])
         progresses.append(
             WeekProgress(
                 week=week,

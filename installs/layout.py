@@ -15,8 +15,10 @@ from itertools import groupby
 
 import pandas as pd
 from django.conf import settings
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from installs import rules
 from installs.models import Measure
 from installs.progress import WeekProgress
 
@@ -101,35 +103,89 @@ def header_rows(measures: list[Measure]) -> list[list[HeaderCell]]:
 
 def region_rows(progress: WeekProgress) -> list[dict]:
     """
-    One dict per region in official order; a region that did not report
-    (``rules.has_reported``) has reported=False.
+    One dict per region in official order. ``reported``: the region reported
+    the week (``rules.has_reported``: every active measure); ``partial``: some
+    measures only (部分填报); ``figures``: the row has any figure to show, its
+    own or carried. Per measure, "<slug>_carried_from" is the week a carried
+    figure is from (沿用M月D日数据), None for the week's own figure.
     """
     # The ranking page builds this for up to 200 regions per request: keys are made
-    # once, and a region starts from an all-empty row that only reported measures fill.
-    measures = [(m.pk, [(f, cell_key(m, f)) for f in FIELDS]) for m in progress.measures]
-    empty = {key: None for _, keys in measures for _, key in keys}
+    # once, and a region starts from an all-empty row that only its figures fill.
+    measures = [
+        (m.pk, [(f, cell_key(m, f)) for f in FIELDS], cell_key(m, "carried_from"))
+        for m in progress.measures
+    ]
+    empty = {key: None for _, keys, _carried in measures for _, key in keys}
+    empty.update({carried: None for _, _keys, carried in measures})
     records = progress.records
     reported = progress.reported_region_ids
+    partial = progress.partial_region_ids
     rows = []
     for region in progress.regions:
         row = {
             "region": region.name,
             "slug": region.slug,
             "reported": region.pk in reported,
+            "partial": region.pk in partial,
+            "figures": False,
             **empty,
         }
-        for measure_pk, keys in measures:
+        for measure_pk, keys, carried_key in measures:
             record = records.get((region.pk, measure_pk))
             if record is not None:
+                row["figures"] = True
                 for f, key in keys:
                     row[key] = _cell_value(f, record.get(f))
+                row[carried_key] = record.get("carried_from")
         rows.append(row)
     return rows
 
 
+def carried_text(date: datetime.date) -> str:
+    """The mark of a carried figure, as the glossary words it: 沿用11月21日数据."""
+    return gettext("Carried from %(month)s-%(day)s") % {"month": date.month, "day": date.day}
+
+
+def carried_groups(progress: WeekProgress) -> list[tuple[datetime.date, list[str]]]:
+    """
+    What is carried, per week carried from (oldest first): a region with every
+    measure carried from one week is named alone, otherwise with the measure
+    (温县金属软管·液化气). Regions in official order.
+    """
+    by_region: dict[int, list] = {}
+    for item in progress.carried():
+        by_region.setdefault(item.region.pk, []).append(item)
+    shown = len(progress.measures)
+    carried = []
+    for items in by_region.values():
+        if len(items) == shown and len({item.date for item in items}) == 1:
+            carried.append((items[0].region.name, None, items[0].date))
+        else:
+            carried += [(i.region.name, str(i.measure), i.date) for i in items]
+    return rules.carried_note_groups(carried)
+
+
+def carried_notes(progress: WeekProgress) -> list[str]:
+    """The lines under the table that say what is carried: "注：山阳区、马村区沿用11月21日数据。"."""
+    return [
+        gettext("Note: %(regions)s: %(carried)s.")
+        % {
+            "regions": pgettext("between names in a list", ", ").join(names),
+            "carried": carried_text(date),
+        }
+        for date, names in carried_groups(progress)
+    ]
+
+
 def totals_row(progress: WeekProgress) -> dict:
-    """The 合计 row: sums over the regions that reported, with no rank."""
-    row = {"region": str(TOTAL_LABEL), "slug": "", "reported": True}
+    """The 合计 row: sums over every region's figures, carried ones included, with no rank."""
+    row = {
+        "region": str(TOTAL_LABEL),
+        "slug": "",
+        "reported": True,
+        "partial": False,
+        "figures": True,
+    }
     for measure in progress.measures:
         total = progress.total(measure)
         if total is not None:

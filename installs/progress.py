@@ -22,6 +22,15 @@ if TYPE_CHECKING:
     from installs.models import Measure, Region, Week
 
 
+@dataclass(frozen=True)
+class CarriedFigure:
+    """A figure shown for a week that did not report it: the latest earlier one, from ``date``."""
+
+    region: Region
+    measure: Measure
+    date: datetime.date
+
+
 @dataclass
 class WeekProgress:
     """One week's computed table: the rules' output with the regions and measures it is about."""
@@ -31,10 +40,12 @@ class WeekProgress:
     next_week: Week | None
     regions: list[Region]
     measures: list[Measure]
-    table: pd.DataFrame  # rules.week_table(): one row per reported (region id, measure id)
-    totals: pd.DataFrame  # rules.week_totals(): indexed by measure id
-    # The previous week's own rows (region, measure, households, installed), read in
-    # the same query as the week's; None where the builder did not read them.
+    # rules.week_table(): one row per (region id, measure id) with a figure, the
+    # week's own or carried (``carried_from``: rules.carry_forward).
+    table: pd.DataFrame
+    totals: pd.DataFrame  # rules.week_totals(): indexed by measure id, carried figures counted
+    # What each pair showed the week before (region, measure, households, installed;
+    # carried ones too), read in the same query; None where the builder did not read them.
     previous_snapshots: pd.DataFrame | None = None
     records: dict[tuple[int, int], dict] = field(init=False)
 
@@ -45,10 +56,38 @@ class WeekProgress:
         )
 
     @cached_property
+    def _own_figures(self) -> list[tuple[int, int]]:
+        """The (region, measure) pairs with the week's own figure: carried ones left out."""
+        return [pair for pair, record in self.records.items() if record["carried_from"] is None]
+
+    @cached_property
+    def _active_measures(self) -> list[int]:
+        return [m.pk for m in self.measures if m.active]
+
+    @cached_property
     def reported_region_ids(self) -> set[int]:
-        """The regions that reported the week (``rules.has_reported``)."""
-        active_measures = [m.pk for m in self.measures if m.active]
-        return rules.reported_regions(self.records, active_measures)
+        """The regions that reported the week (``rules.has_reported``: every active measure)."""
+        return rules.reported_regions(self._own_figures, self._active_measures)
+
+    @cached_property
+    def partial_region_ids(self) -> set[int]:
+        """The regions with a figure for some measures of the week only (部分填报)."""
+        return {r for r, _ in self._own_figures} - self.reported_region_ids
+
+    @cached_property
+    def missing_region_ids(self) -> set[int]:
+        """The active regions with no figure of the week at all (未填报)."""
+        return {r.pk for r in self.regions if r.active} - {r for r, _ in self._own_figures}
+
+    def carried(self) -> list[CarriedFigure]:
+        """Every carried figure (沿用M月D日数据), regions and measures in official order."""
+        found = []
+        for region in self.regions:
+            for measure in self.measures:
+                record = self.records.get((region.pk, measure.pk))
+                if record is not None and record["carried_from"] is not None:
+                    found.append(CarriedFigure(region, measure, record["carried_from"]))
+        return found
 
     @cached_property
     def _reporting_count(self) -> tuple[int, int]:
@@ -101,4 +140,6 @@ class ProgressHistory:
     totals: pd.DataFrame  # rules.history_totals(): indexed by (week date, measure id)
 
     def region_rows(self, region: Region) -> pd.DataFrame:
-        return self.table[self.table["region"] == region.pk]
+        """The region's own reports (carried figures left out: a skipped week is 未填报 there)."""
+        table = self.table
+        return table[(table["region"] == region.pk) & table["carried_from"].isna()]

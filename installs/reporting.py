@@ -30,6 +30,11 @@ class RegionReport:
     def complete(self) -> bool:
         return self.filled >= self.measure_count
 
+    @property
+    def partial(self) -> bool:
+        """部分填报: some of the week's figures, not every active measure's."""
+        return not self.reported and self.filled > 0
+
 
 @dataclass(frozen=True)
 class WeekReporting:
@@ -47,7 +52,13 @@ class WeekReporting:
 
     @property
     def missing(self) -> list[Region]:
-        return [r.region for r in self.regions if not r.reported]
+        """未填报: no figure of the week at all."""
+        return [r.region for r in self.regions if not r.reported and not r.partial]
+
+    @property
+    def partial(self) -> list[Region]:
+        """部分填报: some measures only (their others are carried on the table)."""
+        return [r.region for r in self.regions if r.partial]
 
     @property
     def _region_ids(self) -> list[int]:

@@ -58,6 +58,12 @@ def week_table(snapshots: pd.DataFrame) -> pd.DataFrame:
             "new": new_installs(pd.array(installed, dtype="Int64"), previous),
             "rate": rate.to_numpy(),
             "rank": rank_by_rate(rate, snapshots["measure"]).array,
+            # The week a carried figure is from (``carry_forward``); None for the week's own.
+            "carried_from": (
+                snapshots["carried_from"].to_numpy()
+                if "carried_from" in snapshots
+                else np.full(len(snapshots), None, dtype=object)
+            ),
         },
         index=snapshots.index,
     )
@@ -105,12 +111,18 @@ def stalled(new: int | None, installed: int, households: int) -> bool:
 
 def has_reported(measures: Collection[int], active_measures: Collection[int]) -> bool:
     """
-    Whether a region has reported a week, given the measures it has a figure for
-    in that week: it has when it has any figure. The status panel, the week
-    list, the ranking table and the API all ask here. (``active_measures`` is
-    for a stricter rule, such as a figure for every active measure.)
+    Whether a region has reported a week (已填报), given the measures it has a
+    figure for in that week: a figure for every active measure. Some but not
+    all is 部分填报 (``has_partly_reported``); the missing ones are carried
+    (``carry_forward``). The status panel, the week list, the ranking table,
+    the API, the summary and the publish step all ask here.
     """
-    return len(measures) > 0
+    return len(measures) > 0 and set(active_measures).issubset(measures)
+
+
+def has_partly_reported(measures: Collection[int], active_measures: Collection[int]) -> bool:
+    """部分填报: a figure for some measures of the week, but not for every active one."""
+    return len(measures) > 0 and not has_reported(measures, active_measures)
 
 
 def reported_regions(
@@ -175,14 +187,23 @@ def week_totals(table: pd.DataFrame) -> pd.DataFrame:
 HISTORY_COLUMNS = ["week", "region", "measure", "households", "installed"]
 
 
-def history_table(snapshots: pd.DataFrame) -> pd.DataFrame:
+def history_table(
+    snapshots: pd.DataFrame,
+    *,
+    dates: list[datetime.date] | None = None,
+    carried_pairs: set[tuple[int, int]] | None = None,
+) -> pd.DataFrame:
     """
     ``week_table`` for every week at once: one pandas pass instead of one per week.
 
     ``previous_installed`` is the pair's most recent earlier report, as the
     selector gives ``week_table``; ranks are by rate within each (week, measure),
-    so each week's ranks equal that week's table. Rows come back sorted by
-    week, region and measure.
+    so each week's ranks equal that week's table. With ``dates`` (every week)
+    and ``carried_pairs`` (the (region, measure) pairs expected every week),
+    a pair missing from a week after its first report is carried from its
+    latest earlier one (``carry_forward``'s rule: ``carried_from`` set, no new
+    installs) and counts in that week's ranks and totals. Rows come back
+    sorted by week, region and measure.
     """
     table = snapshots.loc[:, HISTORY_COLUMNS].sort_values(["week", "region", "measure"])
     table = table.reset_index(drop=True)
@@ -192,12 +213,49 @@ def history_table(snapshots: pd.DataFrame) -> pd.DataFrame:
     previous = table.groupby(["region", "measure"], sort=False)["installed"].shift(1)
     table["previous_installed"] = previous.astype("Int64")
     table["new"] = new_installs(table["installed"].astype("Int64"), table["previous_installed"])
+    table["carried_from"] = pd.Series([None] * len(table), index=table.index, dtype="object")
+    if dates and carried_pairs:
+        table = _with_carried(table, dates, carried_pairs)
     table["rate"] = rates(table["installed"], table["households"])
     week_and_measure = pd.Series(
         list(zip(table["week"], table["measure"], strict=True)), index=table.index
     )
     table["rank"] = rank_by_rate(table["rate"], week_and_measure)
-    return table
+    # The columns in week_table's order, so one week cut from here equals it.
+    return table[[c for c in table.columns if c != "carried_from"] + ["carried_from"]]
+
+
+def _with_carried(
+    table: pd.DataFrame, dates: list[datetime.date], carried_pairs: set[tuple[int, int]]
+) -> pd.DataFrame:
+    """The own rows and, for every expected pair and week without one, its carried figure."""
+    latest: dict[tuple[int, int], tuple] = {}
+    own = {
+        (week, region, measure): (households, installed)
+        for week, region, measure, households, installed in zip(
+            *(table[c].tolist() for c in HISTORY_COLUMNS), strict=True
+        )
+    }
+    carried: list[tuple] = []
+    pairs = sorted(carried_pairs)
+    for date in sorted(dates):
+        for pair in pairs:
+            figure = own.get((date, *pair))
+            if figure is not None:
+                latest[pair] = (date, *figure)
+            elif pair in latest:
+                since, households, installed = latest[pair]
+                carried.append((date, *pair, households, installed, since))
+    if not carried:
+        return table
+    extra = pd.DataFrame(carried, columns=[*HISTORY_COLUMNS, "carried_from"])
+    extra["households"] = extra["households"].astype("int64")
+    extra["installed"] = extra["installed"].astype("int64")
+    extra["previous_installed"] = pd.array([None] * len(extra), dtype="Int64")
+    extra["new"] = pd.array([None] * len(extra), dtype="Int64")
+    extra["carried_from"] = extra["carried_from"].astype("object")
+    whole = pd.concat([table, extra.loc[:, table.columns]], ignore_index=True)
+    return whole.sort_values(["week", "region", "measure"], kind="stable").reset_index(drop=True)
 
 
 def history_totals(table: pd.DataFrame) -> pd.DataFrame:
@@ -415,3 +473,88 @@ def _tenths_of_percent(installed: int, households: int) -> int:
     """The rate in tenths of a percent, half-up: what ``rate_text`` shows, as an integer."""
     tenths, remainder = divmod(int(installed) * 1000, int(households))
     return tenths + 1 if 2 * remainder >= int(households) else tenths
+
+
+# Carried figures (沿用M月D日数据). The table of a week is always complete: a
+# region or measure with no figure for the week shows its latest earlier figure,
+# marked with that figure's week, and counts in 合计 and in the ranking as it
+# stood, so 合计 never drops because a district was late and a late district
+# keeps its place. Its 环比新增安装数 is unknown (未填报), not 0.
+# ``selectors.week_progress`` reads, per region × measure, the two latest
+# figures at or before the week in one query; ``carry_forward`` computes with them.
+LATEST_COLUMNS = ["week", "region", "measure", "households", "installed", "recency"]
+
+
+def carry_forward(
+    latest: pd.DataFrame, *, week: datetime.date, pairs: list[tuple[int, int]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """
+    The week's complete figures and the previous week's, from each pair's two
+    latest figures at or before ``week`` (``LATEST_COLUMNS``; recency 1 is the
+    latest). ``pairs``: the (region, measure) pairs the table shows, in order.
+
+    Returns ``(current, previous)``. ``current`` has ``SNAPSHOT_COLUMNS`` and
+    ``carried_from`` (the week a carried figure is from; None for the week's
+    own), one row per pair with any figure, in the order of ``pairs``; a
+    carried figure has no ``previous_installed``, so its new installs are
+    missing. ``previous`` holds what each pair showed the week before (its
+    latest figure before ``week``, itself carried or not): region, measure,
+    households, installed, for last week's ranks.
+    """
+    figures: dict[tuple[int, int], dict[int, tuple]] = {}
+    for date, region, measure, households, installed, recency in zip(
+        *(latest[c].tolist() for c in LATEST_COLUMNS), strict=True
+    ):
+        figures.setdefault((region, measure), {})[recency] = (date, households, installed)
+    current: list[tuple] = []
+    previous: list[tuple] = []
+    for pair in pairs:
+        found = figures.get(pair)
+        if not found or 1 not in found:
+            continue
+        date, households, installed = found[1]
+        before = found.get(2)
+        if _same_date(date, week):
+            earlier = before[2] if before is not None else None
+            current.append((*pair, households, installed, earlier, None))
+            if before is not None:
+                previous.append((*pair, before[1], before[2]))
+        else:
+            current.append((*pair, households, installed, None, date))
+            previous.append((*pair, households, installed))
+    current_frame = pd.DataFrame(
+        {
+            "region": np.array([r[0] for r in current], dtype="int64"),
+            "measure": np.array([r[1] for r in current], dtype="int64"),
+            "households": np.array([r[2] for r in current], dtype="int64"),
+            "installed": np.array([r[3] for r in current], dtype="int64"),
+            "previous_installed": pd.array([r[4] for r in current], dtype="Int64"),
+            "carried_from": pd.Series([r[5] for r in current], dtype="object"),
+        }
+    )
+    previous_frame = pd.DataFrame(
+        {
+            name: np.array([r[i] for r in previous], dtype="int64")
+            for i, name in enumerate(("region", "measure", "households", "installed"))
+        }
+    )
+    return current_frame, previous_frame
+
+
+def _same_date(a, b) -> bool:
+    # The database gives dates; a frame may hold Timestamps.
+    return (a.date() if isinstance(a, pd.Timestamp) else a) == b
+
+
+def carried_note_groups(
+    carried: list[tuple[str, str | None, datetime.date]],
+) -> list[tuple[datetime.date, list[str]]]:
+    """
+    What the notes under the table say: per week carried from (oldest first),
+    the regions (or "region measure") carried from it, in the order given.
+    ``carried``: (region name, measure name or None for every measure, week).
+    """
+    groups: dict[datetime.date, list[str]] = {}
+    for region, measure, date in carried:
+        groups.setdefault(date, []).append(region if measure is None else f"{region}{measure}")
+    return sorted(groups.items())

@@ -2,9 +2,9 @@
 Reads: the one place that turns ORM rows into DataFrames for the rules.
 
 A week's progress costs a fixed handful of queries however many weeks are
-stored: the weeks before and after it, regions, measures, the snapshots of the
-week and of the previous week together, and only when a region skipped the
-previous week, one more.
+stored: the weeks before and after it, regions, measures, and each region ×
+measure's two latest figures at or before the week (one windowed query), from
+which the rules complete the week (``rules.carry_forward``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 
 from installs import pace, revision, rules, validation
 from installs.models import Measure, Region, Snapshot, Week
@@ -62,57 +63,6 @@ def latest_week(*, published_only: bool = False) -> Week | None:
     if published_only:
         weeks = weeks.filter(state=Week.State.PUBLISHED)
     return weeks.first()
-
-
-def _snapshot_frames(
-    week: Week, previous_week: Week | None, region_ids: list[int], measure_ids: list[int]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """
-    Both weeks' rows in one query: the week's, with each pair's previous
-    installed, in official order (regions, then measures), and the previous
-    week's own rows.
-
-    The query has no ORDER BY: Snapshot's default ordering joins Week, Region and
-    Measure and sorts every row in SQL, which cost more than the rest of the
-    page at province scale; the rows are put in order here instead.
-    """
-    week_ids = [week.pk] if previous_week is None else [week.pk, previous_week.pk]
-    rows = (
-        Snapshot.objects.filter(week_id__in=week_ids)
-        .order_by()
-        .values_list("week_id", "region_id", "measure_id", "households", "installed")
-    )
-    current: list[tuple[int, int, int, int]] = []
-    previous_rows: list[tuple[int, int, int, int]] = []
-    for week_id, *row in rows:
-        (current if week_id == week.pk else previous_rows).append(tuple(row))
-    previous = {(r, m): installed for r, m, _households, installed in previous_rows}
-    region_place = {pk: place for place, pk in enumerate(region_ids)}
-    measure_place = {pk: place for place, pk in enumerate(measure_ids)}
-    current.sort(key=lambda row: (region_place[row[0]], measure_place[row[1]]))
-    pairs = [(row[0], row[1]) for row in current]
-    if previous_week is not None:
-        _add_older_reports(previous, pairs, previous_week)
-    previous_installed = pd.array([previous.get(pair) for pair in pairs], dtype="Int64")
-    frame = pd.DataFrame({**_count_columns(current), "previous_installed": previous_installed})
-    return frame, pd.DataFrame(_count_columns(previous_rows))
-
-
-def _count_columns(rows: list[tuple[int, int, int, int]]) -> dict[str, np.ndarray]:
-    columns = list(zip(*rows, strict=True)) or [(), (), (), ()]
-    names = ("region", "measure", "households", "installed")
-    return {
-        name: np.array(values, dtype="int64") for name, values in zip(names, columns, strict=True)
-    }
-
-
-def _add_older_reports(
-    previous: dict[tuple[int, int], int], pairs: list[tuple[int, int]], previous_week: Week
-) -> None:
-    """For a pair missing from the previous week, its previous report from further back."""
-    wanted = [pair for pair in pairs if pair not in previous]
-    for pair, reports in previous_reports(before=previous_week.date, pairs=wanted).items():
-        previous[pair] = reports[0][1]
 
 
 def previous_reports(
@@ -176,21 +126,50 @@ def earlier_figures(
     }
 
 
+def latest_figures(week: Week) -> pd.DataFrame:
+    """
+    Per (region, measure), its two latest figures at or before the week, in one
+    query however many weeks are stored (``rules.LATEST_COLUMNS``; recency 1 is
+    the latest): what ``rules.carry_forward`` completes the week with.
+    """
+    recency = Window(
+        RowNumber(),
+        partition_by=[F("region_id"), F("measure_id")],
+        order_by=F("week__date").desc(),
+    )
+    rows = (
+        Snapshot.objects.filter(week__date__lte=week.date)
+        .annotate(recency=recency)
+        .filter(recency__lte=2)
+        .order_by()
+        .values_list("week__date", "region_id", "measure_id", "households", "installed", "recency")
+    )
+    return pd.DataFrame(list(rows), columns=rules.LATEST_COLUMNS)
+
+
 def week_progress(week: Week) -> WeekProgress:
-    """Everything the ranking page, the workbook and the API show for one week."""
+    """
+    Everything the ranking page, the workbook and the API show for one week:
+    every active region and measure, a figure not reported this week carried
+    from its latest earlier one (``rules.carry_forward``). Five queries
+    whatever the number of weeks: the weeks before and after, regions,
+    measures, and the latest figures.
+    """
     previous_week = Week.objects.filter(date__lt=week.date).order_by("-date").first()
     next_week = Week.objects.filter(date__gt=week.date).order_by("date").first()
     all_regions = list(Region.objects.order_by("order", "name"))
     all_measures = list(Measure.objects.order_by("order", "pk"))
-    snapshots, previous_snapshots = _snapshot_frames(
-        week, previous_week, [r.pk for r in all_regions], [m.pk for m in all_measures]
+    latest = latest_figures(week)
+    own = latest[(latest["recency"] == 1) & (latest["week"] == week.date)]
+    reported_regions = set(own["region"].tolist())
+    reported_measures = set(own["measure"].tolist())
+    regions = [r for r in all_regions if r.active or r.pk in reported_regions]
+    measures = [m for m in all_measures if m.active or m.pk in reported_measures]
+    snapshots, previous_snapshots = rules.carry_forward(
+        latest, week=week.date, pairs=[(r.pk, m.pk) for r in regions for m in measures]
     )
     table = rules.week_table(snapshots)
     totals = rules.week_totals(table)
-    reported_regions = set(snapshots["region"].tolist())
-    reported_measures = set(snapshots["measure"].tolist())
-    regions = [r for r in all_regions if r.active or r.pk in reported_regions]
-    measures = [m for m in all_measures if m.active or m.pk in reported_measures]
     return WeekProgress(
         week=week,
         previous_week=previous_week,
@@ -199,7 +178,8 @@ def week_progress(week: Week) -> WeekProgress:
         measures=measures,
         table=table,
         totals=totals,
-        previous_snapshots=previous_snapshots,
+        # Last week as its own table showed it (carried figures too), for the rank movement.
+        previous_snapshots=previous_snapshots if previous_week is not None else None,
     )
 
 
@@ -259,15 +239,15 @@ def progress_history(*, until: Week | None = None) -> ProgressHistory:
         ),
         columns=rules.HISTORY_COLUMNS,
     )
-    table = rules.history_table(frame)
+    all_regions = list(Region.objects.order_by("order", "name"))
+    all_measures = list(Measure.objects.order_by("order", "pk"))
+    # Every week complete, as week_progress shows it: active regions × active measures carried.
+    expected = {(r.pk, m.pk) for r in all_regions if r.active for m in all_measures if m.active}
+    table = rules.history_table(frame, dates=dates, carried_pairs=expected)
     reported_regions = set(table["region"])
     reported_measures = set(table["measure"])
-    regions = [
-        r for r in Region.objects.order_by("order", "name") if r.active or r.pk in reported_regions
-    ]
-    measures = [
-        m for m in Measure.objects.order_by("order", "pk") if m.active or m.pk in reported_measures
-    ]
+    regions = [r for r in all_regions if r.active or r.pk in reported_regions]
+    measures = [m for m in all_measures if m.active or m.pk in reported_measures]
     return ProgressHistory(
         dates=dates,
         regions=regions,

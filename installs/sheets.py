@@ -111,9 +111,21 @@ def write_week_sheet(ws: Worksheet, progress: WeekProgress, *, title: str | None
     last_table_row = row
     note_row = row + 1
     sheet.merged(note_row, 1, note_row, last_col, str(layout.NOTE), "note")
+    # What is carried, one line per week carried from (注：山阳区沿用11月21日数据。).
+    for line in layout.carried_notes(progress):
+        note_row += 1
+        sheet.merged(note_row, 1, note_row, last_col, f"{CARRIED_MARK}{line}", "note")
 
     sheet.set_widths_and_heights(last_table_row, note_row)
     _set_print_layout(ws, last_col, note_row)
+
+
+# A carried figure's 环比新增安装数 cell: 未填报 with the mark of the notes under the table.
+CARRIED_MARK = "※"
+
+
+def carried_cell_text() -> str:
+    return _("Not reported") + CARRIED_MARK
 
 
 def date_text(week) -> str:
@@ -236,18 +248,24 @@ class _SheetWriter:
     def data_row(self, row: int, values: dict, measures, *, is_total: bool) -> None:
         prefix = "total " if is_total else ""
         self.text(row, 1, values["region"], prefix + "text")
-        if not values["reported"]:
+        if not values["figures"]:
+            # Not even an earlier figure to carry: a region that never reported.
             self.merged(row, 2, row, self.last_col, _("Not reported"), prefix + "text")
             return
         col = 2
         for measure in measures:
             cells = {f: values[layout.cell_key(measure, f)] for f in layout.FIELDS}
+            carried = None if is_total else values.get(layout.cell_key(measure, "carried_from"))
             if cells["households"] is None and not is_total:
-                # The region reported other measures this week, but not this one.
+                # The region has never reported this measure: nothing to carry.
                 last = col + len(layout.FIELDS) - 1
                 self.merged(row, col, row, last, _("Not reported"), prefix + "text")
             else:
                 for offset, field in enumerate(layout.FIELDS):
+                    if field == "new" and carried is not None:
+                        # A carried figure: 未填报 and the mark the notes under the table explain.
+                        self.text(row, col + offset, carried_cell_text(), prefix + "text")
+                        continue
                     self.value(row, col + offset, field, cells[field], prefix, is_total=is_total)
             col += len(layout.FIELDS)
 
@@ -288,7 +306,8 @@ class _SheetWriter:
             ws.row_dimensions[row].height = 22
         for row in range(FIRST_DATA_ROW, last_table_row + 1):
             ws.row_dimensions[row].height = 20
-        ws.row_dimensions[note_row].height = 30
+        for row in range(last_table_row + 1, note_row + 1):
+            ws.row_dimensions[row].height = 30
 
 
 def _set_print_layout(ws: Worksheet, last_col: int, note_row: int) -> None:

@@ -25,7 +25,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from installs import rules
+from installs import layout, rules
 
 if TYPE_CHECKING:
     from installs.progress import WeekProgress
@@ -74,6 +74,9 @@ class WeekSummary:
     reported: int  # 已填报 n …
     region_count: int  # … of N
     unreported: list[str]  # 未填报, official order
+    partial: list[str]  # 部分填报, official order
+    # 沿用M月D日数据: per week carried from, the regions (or region and measure) carried.
+    carried: list[tuple[datetime.date, list[str]]]
     # 按时填报: how many reported before 填报截止时间. There is no deadline for
     # reporting yet; when one exists, fill this in week_summary (and the paragraph
     # words it). None means "not known", never zero.
@@ -118,13 +121,14 @@ def week_summary(progress: WeekProgress, forecast: pd.DataFrame) -> WeekSummary:
                 else {},
             )
         )
-    reported = progress.reported_region_ids
     return WeekSummary(
         date=progress.week.date,
         # Counted as on 填报情况 (rules.reporting_count): over the active regions.
         reported=progress.reported_count,
         region_count=progress.region_count,
-        unreported=[r.name for r in progress.regions if r.pk not in reported],
+        unreported=[r.name for r in progress.regions if r.pk in progress.missing_region_ids],
+        partial=[r.name for r in progress.regions if r.pk in progress.partial_region_ids],
+        carried=layout.carried_groups(progress),
         reported_on_time=None,
         measures=measures,
         stalled=_stalled_regions(forecast, names, order),
@@ -258,6 +262,14 @@ def _reporting_text(summary: WeekSummary) -> str:
         text += _(", %(count)s on time") % {"count": summary.reported_on_time}
     if summary.unreported:
         text += _("; not reported: %(regions)s") % {"regions": _names(summary.unreported)}
+    if summary.partial:
+        text += _("; partly reported: %(regions)s") % {"regions": _names(summary.partial)}
+    for date, names in summary.carried:
+        # The table counts their latest earlier figures: say so, and from when.
+        text += pgettext("between clauses", "; ") + _("%(regions)s: %(carried)s") % {
+            "regions": _names(names),
+            "carried": layout.carried_text(date),
+        }
     return text + pgettext("end of a sentence", ".")
 
 

@@ -13,7 +13,8 @@ several times more.
 Marks (``add_insight_marks``): at most one per cell, each a visible glyph in a
 span with its meaning as ``aria-label`` (and ``title``), so a phone and a
 screen reader read it too: the target band in 安装率 (behind, far behind),
-停滞（本周无新增） in 环比新增安装数, the rank movement in 名次. The legend
+停滞（本周无新增） in 环比新增安装数, the rank movement in 名次; and for a
+carried figure 未填报 ※ (沿用M月D日数据) in 环比新增安装数. The legend
 under the table (week_detail.html) explains them.
 """
 
@@ -60,8 +61,10 @@ class CountColumn(tables.Column):
     def __init__(self, measure: Measure, field: str) -> None:
         super().__init__(verbose_name=layout.FIELD_LABELS[field])
         self.key = layout.cell_key(measure, field)
-        # 环比新增 carries the 停滞 mark, set by add_insight_marks.
+        # 环比新增 carries the 停滞 mark, set by add_insight_marks, or for a carried
+        # figure 未填报 with its 沿用M月D日数据 mark (a carried figure has no new installs).
         self.marks_key = layout.cell_key(measure, "stalled_mark") if field == "new" else ""
+        self.carried_key = layout.cell_key(measure, "carried_from") if field == "new" else ""
 
     def render(self, value):
         return str(value)
@@ -69,6 +72,9 @@ class CountColumn(tables.Column):
     def td(self, record: dict, total: bool) -> str:
         value = record[self.key]
         if value is None:
+            carried = record.get(self.carried_key) if self.carried_key else None
+            if carried is not None:
+                return f'<td class="num carried">{carried_html(carried)}</td>'
             return f'<td class="num missing">{MISSING}</td>'
         mark = record.get(self.marks_key, "") if self.marks_key else ""
         if mark:
@@ -137,9 +143,10 @@ class ProgressData(TableListData):
             if key == "position":  # the official order: every row has a place in it
                 valued, reported_without, unreported = list(rows), [], []
             else:
-                valued = [r for r in rows if r["reported"] and r[key] is not None]
-                reported_without = [r for r in rows if r["reported"] and r[key] is None]
-                unreported = [r for r in rows if not r["reported"]]
+                # Carried figures sort like the week's own: a late region keeps its place.
+                valued = [r for r in rows if r["figures"] and r[key] is not None]
+                reported_without = [r for r in rows if r["figures"] and r[key] is None]
+                unreported = [r for r in rows if not r["figures"]]
             valued.sort(key=lambda r: r[key], reverse=order.is_descending)
             rows = valued + reported_without + unreported
         self.data = rows
@@ -196,7 +203,8 @@ class ProgressTable(tables.Table):
         if record["slug"]:
             # Every region's name leads to its page; 合计 has no slug and stays text.
             name = f'<a href="{self.region_url(record["slug"])}">{name}</a>'
-        if not record["reported"]:
+        if not record["figures"]:
+            # Nothing to show, not even an earlier figure: a region that never reported.
             return (
                 f'<tr class="unreported"><th scope="row" class="region">{name}</th>'
                 f'<td class="unreported-cell" colspan="{len(self.data_columns)}">'
@@ -205,6 +213,11 @@ class ProgressTable(tables.Table):
         cells = "".join([column.td(record, total) for column in self.data_columns])
         if total:
             return f'<tr class="total"><th scope="row" class="region">{name}</th>{cells}</tr>'
+        if not record["reported"]:
+            # 未填报 or 部分填报: its carried figures are marked cell by cell (未填报※ in
+            # 环比新增); the name stays the name, so a copied table still reads in Excel.
+            state = "partial" if record["partial"] else "missing"
+            return f'<tr class="carried {state}"><th scope="row" class="region">{name}</th>{cells}</tr>'
         return f'<tr><th scope="row" class="region">{name}</th>{cells}</tr>'
 
     @cached_property
@@ -306,6 +319,18 @@ BAND_LABELS = {
     rules.BAND_FAR_BEHIND: gettext_lazy("Far behind"),
 }
 STALLED_GLYPH = "停"
+# A carried figure (沿用M月D日数据): 环比新增安装数 reads 未填报, with this mark.
+CARRIED_GLYPH = "※"
+NOT_REPORTED_CELL = gettext_lazy("Not reported")
+
+
+def carried_html(date) -> str:
+    """The 环比新增 cell of a carried figure: 未填报 and the mark saying which week it is from."""
+    return html.escape(str(NOT_REPORTED_CELL)) + mark_html(
+        "mark-carried", CARRIED_GLYPH, layout.carried_text(date)
+    )
+
+
 STALLED_LABEL = gettext_lazy("Stalled (no new installs this week)")
 
 

@@ -73,6 +73,9 @@ READ = row(get=everyone(200), post=None)
 # Bureau-only actions that accept only POST.
 # (require_POST comes first there: a GET is a 405 whoever asks.)
 BUREAU_POST_ONLY = row(get=everyone(405, no_role=405), post=only({"bureau": 302}))
+# Lock and publish: a GET shows bureau staff the confirmation (for the published sample
+# week there is nothing to confirm: back to the status panel, 302); the POST takes the step.
+BUREAU_CONFIRMED = row(get=only({"bureau": 302}), post=only({"bureau": 302}))
 
 EXPECTED: dict[str, dict] = {
     # The ranking page and its exports: every role reads every week.
@@ -106,8 +109,8 @@ EXPECTED: dict[str, dict] = {
     "week_open": row(get=everyone(405, no_role=405), post=only({"bureau": 302})),
     "status_latest": row(get=only({"bureau": 302, "leader": 302}), post=None),
     "week_status": row(get=only({"bureau": 200, "leader": 200}), post=None),
-    "week_lock": BUREAU_POST_ONLY,
-    "week_publish": BUREAU_POST_ONLY,
+    "week_lock": BUREAU_CONFIRMED,
+    "week_publish": BUREAU_CONFIRMED,
     "week_unlock": BUREAU_POST_ONLY,
     "week_unpublish": BUREAU_POST_ONLY,
     "week_grid": row(get=only({"bureau": 200}), post=only({"bureau": 200})),

@@ -206,10 +206,21 @@ def test_it_says_who_has_not_reported(client, seed):
         "reported": 10,
         "total": 11,
         "not_reported": [{"name": "马村区", "slug": "macun"}],
+        "partial": [],
     }
     macun = next(r for r in data["regions"] if r["slug"] == "macun")
-    assert macun["reported"] is False
-    assert macun["figures"] == {"valve_pipe": None, "hose_pipe": None, "hose_lpg": None}
+    assert (macun["reported"], macun["partial"]) == (False, False)
+    # Its 11-14 figures are carried (the same as printed for 11-21: it added none that
+    # week), with the week they are from and no new installs (未填报, not 0).
+    assert macun["figures"]["valve_pipe"] == {
+        "households": 20229,
+        "installed": 3572,
+        "new": None,
+        "rate": 3572 / 20229,
+        "rate_text": "17.7%",
+        "rank": 10,
+        "carried_from": "2022-11-14",
+    }
 
 
 class TableCells(HTMLParser):

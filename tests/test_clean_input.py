@@ -7,6 +7,7 @@ range and on the usual weekday, free text without control characters.
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -70,14 +71,11 @@ def test_the_grid_refuses_a_count_that_only_looks_like_one(client, bureau, typed
     )
     prefix = "wenxian.valve_pipe"
     before = state()
-    response = client.post(
-        f"/weeks/{WEEK}/grid/",
-        {
-            f"{prefix}.households": str(snapshot.households),
-            f"{prefix}.installed": typed,
-            f"{prefix}.version": str(snapshot.version),
-        },
-    )
+    # The page as it stands (every region's inputs), with one cell typed over.
+    page = client.get(f"/weeks/{WEEK}/grid/").content.decode()
+    data = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page))
+    assert data[f"{prefix}.version"] == str(snapshot.version)
+    response = client.post(f"/weeks/{WEEK}/grid/", {**data, f"{prefix}.installed": typed})
     assert response.status_code == 200
     [(region, message)] = response.context["errors"]
     assert region.slug == "wenxian" and message.startswith("自闭阀·管道气 的已安装数")

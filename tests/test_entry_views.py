@@ -131,9 +131,10 @@ def test_it_saves_and_shows_the_district_what_it_reported(client, district):
     assert "已填报 ✓" in html.replace('<span aria-hidden="true">✓</span>', "✓")
     card = html[html.index('data-measure="valve_pipe"') :]
     card = card[: card.index("</section>")]
-    # 29700 / 87326 = 34.01% → 34.0%; the only region reported so far: first of one.
+    # 29700 / 87326 = 34.01% → 34.0%; the other ten are ranked on their carried 11-21
+    # figures, so it stays behind 解放区 (37.4%) … 孟州市 (36.7%): sixth of eleven.
     assert "29700" in card and "87326" in card and "34.0%" in card
-    assert "第1名（共1个区县）" in card  # as on the region page
+    assert "第6名（共11个区县）" in card  # as on the region page
     assert "名次可能还会变化" in html
     assert reverse("installs:week_detail", kwargs={"date": DATE}) in html
 

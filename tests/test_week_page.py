@@ -229,7 +229,9 @@ def test_it_escapes_a_region_name(leader_client):
     assert "<b>温县" not in page
 
 
-# A region that did not report
+# A region that did not report: its latest earlier figures are carried (沿用M月D日数据).
+# 温县 reported nothing new between 11-14 and 11-21, so its 11-14 figures equal the
+# printed ones: the printed 合计 and ranks stand, and only its 环比新增 is unknown.
 
 
 @pytest.fixture
@@ -237,46 +239,62 @@ def wenxian_unreported(seeded):
     Snapshot.objects.filter(week__date=datetime.date(2022, 11, 21), region__slug="wenxian").delete()
 
 
-def test_it_shows_an_unreported_region_as_not_reported(leader_client, wenxian_unreported):
+def test_it_shows_an_unreported_region_with_its_carried_figures(leader_client, wenxian_unreported):
     row = rows_by_region(parse_table(leader_client.get(URL)))["温县"]
-    assert row.texts == ["温县", "未填报"]
-    assert row.cells[1].attrs["colspan"] == "15"
-    assert "unreported" in row.classes
+    assert {"carried", "missing"} <= row.classes
+    for measure in MEASURES:
+        printed = next(r for r in seed_regions() if r["region"] == "温县")
+        shown = [row.cells[1 + COLUMNS.index(f"{measure}_{f}")].text for f in FIELDS]
+        assert shown == [
+            printed[f"{measure}_households"],
+            printed[f"{measure}_installed"],
+            "未填报",
+            printed[f"{measure}_rate"],
+            printed[f"{measure}_rank"],
+        ], measure
+        new = row.cells[1 + COLUMNS.index(f"{measure}_new")]
+        assert new.marks == ["mark mark-carried"], measure
+
+
+def test_the_carried_mark_says_which_week(leader_client, wenxian_unreported):
+    page = leader_client.get(URL).content.decode()
+    assert 'aria-label="沿用11月14日数据"' in page
 
 
 def test_it_counts_only_the_regions_that_reported(leader_client, wenxian_unreported):
     assert "已填报 10/11 个县(市、区)" in leader_client.get(URL).content.decode()
 
 
-def test_it_leaves_an_unreported_region_out_of_the_totals(leader_client, wenxian_unreported):
+def test_it_keeps_an_unreported_region_in_the_totals(leader_client, wenxian_unreported):
     total = parse_table(leader_client.get(URL)).body[-1]
-    reported = [row for row in seed_regions() if row["region"] != "温县"]
     for measure in MEASURES:
         for field_name in ("households", "installed", "new"):
             key = f"{measure}_{field_name}"
             assert total.cells[1 + COLUMNS.index(key)].text == str(
-                sum(int(row[key]) for row in reported)
+                sum(int(row[key]) for row in seed_regions())
             ), key
 
 
-def test_it_leaves_an_unreported_region_out_of_the_ranks(leader_client, wenxian_unreported):
+def test_it_keeps_an_unreported_region_in_the_ranks(leader_client, wenxian_unreported):
     rows = rows_by_region(parse_table(leader_client.get(URL)))
-    reported = [row for row in seed_regions() if row["region"] != "温县"]
     for measure in MEASURES:
         key = f"{measure}_rank"
-        # Competition ranking: one more than the number of regions strictly ahead.
-        expected = {
-            row["region"]: str(1 + sum(int(o[key]) < int(row[key]) for o in reported))
-            for row in reported
-        }
+        expected = {row["region"]: row[key] for row in seed_regions()}
         shown = {name: rows[name].cells[1 + COLUMNS.index(key)].text for name in expected}
         assert shown == expected, measure
 
 
-@pytest.mark.parametrize("sort", ["valve_pipe_rate", "-valve_pipe_rate", "-hose_lpg_new"])
-def test_it_sorts_an_unreported_region_last(leader_client, wenxian_unreported, sort):
+@pytest.mark.parametrize(
+    ("sort", "place"),
+    # By rate it sorts where its carried rate puts it (rank 7 of 11 in 自闭阀); its
+    # 环比新增 is unknown, so by new installs it goes last.
+    [("valve_pipe_rate", 4), ("-valve_pipe_rate", 6), ("-hose_lpg_new", 10)],
+)
+def test_it_sorts_an_unreported_region_by_its_carried_figures(
+    leader_client, wenxian_unreported, sort, place
+):
     body = parse_table(leader_client.get(URL, {"sort": sort})).body
-    assert [row.region for row in body[-2:]] == ["温县", "合计"]
+    assert body[place].region == "温县"
 
 
 # Sorting

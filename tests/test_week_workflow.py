@@ -208,9 +208,19 @@ def test_it_sends_anonymous_users_to_login(client, name, before, after):
 
 
 def test_it_refuses_a_step_by_get(client, bureau):
+    week = make_week(MONDAY, state=Week.State.LOCKED)
+    client.force_login(bureau)
+    assert client.get(reverse("installs:week_unlock", args=[MONDAY])).status_code == 405
+    week.refresh_from_db()
+    assert week.state == Week.State.LOCKED
+
+
+def test_a_get_of_lock_only_shows_the_confirmation(client, bureau):
     week = make_week(MONDAY)
     client.force_login(bureau)
-    assert client.get(reverse("installs:week_lock", args=[MONDAY])).status_code == 405
+    response = client.get(reverse("installs:week_lock", args=[MONDAY]))
+    assert response.status_code == 200
+    assert response.templates[0].name == "installs/week_confirm.html"
     week.refresh_from_db()
     assert week.state == Week.State.OPEN
 
@@ -306,7 +316,10 @@ def region_row(html: str, slug: str) -> str:
 
 
 def test_it_counts_the_regions_that_reported(client, bureau, city_week):
-    assert "已填报 3/11" in status_html(client, bureau)
+    # 温县 gave 2 of 3 measures: 部分填报, not counted as reported.
+    html = status_html(client, bureau)
+    assert "已填报 2/11" in html
+    assert "部分填报： 温县" in html
 
 
 def test_it_names_the_regions_that_did_not_report(client, bureau, city_week):
@@ -325,7 +338,7 @@ def test_it_shows_who_reported_and_how_completely(client, bureau, city_week):
 
 def test_it_shows_leadership_the_panel_without_buttons(client, leader, city_week):
     html = status_html(client, leader)
-    assert "已填报 3/11" in html
+    assert "已填报 2/11" in html
     assert reverse("installs:week_lock", args=[MONDAY]) not in html
 
 

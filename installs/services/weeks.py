@@ -15,15 +15,16 @@ districts or leadership have already been told.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
-from installs import deadline_rules, free_text
+from installs import deadline_rules, free_text, reporting
 from installs.models import Week
 from installs.permissions import Role, user_role
 from installs.services import notices
@@ -187,16 +188,54 @@ def week_publish(*, week: Week, actor, reason: str = "") -> Week:
     Make a locked week the one leadership see. An open week must be locked
     first, so that the figures stand still while the bureau checks them.
 
+    Publishing while a region has not reported (未填报) or only partly
+    (部分填报) needs a reason: leadership will read that region's latest
+    earlier figures (沿用M月D日数据) in its place. The rule is here, not in a
+    view, so every path (the page, a command) obeys it; the reason goes into
+    the audit trail with the step.
+
     The week's notice (进度通报, the next number) is made in the same
     transaction: a published week always has one, and a notice that cannot be
     made leaves the week locked.
     """
     with transaction.atomic():
         published = _transition(
-            week=week, actor=actor, reason=reason, source=State.LOCKED, target=State.PUBLISHED
+            week=week,
+            actor=actor,
+            reason=reason,
+            source=State.LOCKED,
+            target=State.PUBLISHED,
+            check=_reason_for_incomplete,
         )
         notices.notice_make(week=published, actor=actor)
     return published
+
+
+def incomplete_regions(week: Week) -> list[str]:
+    """The active regions that have not fully reported the week (``rules.has_reported``), by name."""
+    return [
+        report.region.name
+        for report in reporting.week_reporting(week).regions
+        if not report.reported
+    ]
+
+
+def _reason_for_incomplete(week: Week, reason: str) -> None:
+    if reason:
+        return
+    incomplete = incomplete_regions(week)
+    if incomplete:
+        raise WeekWorkflowError(
+            _(
+                "%(regions)s have not fully reported the week of %(date)s: their latest "
+                "earlier figures will be published in their place. Give a reason to publish anyway."
+            )
+            % {
+                "regions": pgettext("between names in a list", ", ").join(incomplete),
+                "date": formats.date_format(week.date),
+            },
+            code="reason_required_incomplete",
+        )
 
 
 def week_unlock(*, week: Week, actor, reason: str) -> Week:
@@ -253,6 +292,7 @@ def _transition(
     source: str,
     target: str,
     reason_required: bool = False,
+    check: Callable[[Week, str], None] | None = None,
 ) -> Week:
     _check_actor(actor)
     reason = _clean_reason(reason)
@@ -271,6 +311,9 @@ def _transition(
                 },
                 code="wrong_state",
             )
+        if check is not None:
+            # Under the row lock: figures cannot change between the check and the step.
+            check(locked, reason)
         locked.state = target
         locked.state_changed_by = actor
         locked.full_clean(validate_unique=False)

@@ -163,7 +163,10 @@ def week_data(request: HttpRequest, progress: WeekProgress) -> dict:
                 "name": region.name,
                 "slug": region.slug,
                 "code": region.code,
+                # reported: every active measure has this week's figure (已填报);
+                # partial: some have (部分填报); neither: 未填报.
                 "reported": row["reported"],
+                "partial": row["partial"],
                 "figures": {m.slug: _figures(row, m) for m in measures},
             }
         )
@@ -187,7 +190,10 @@ def week_data(request: HttpRequest, progress: WeekProgress) -> dict:
         "reporting": {
             "reported": progress.reported_count,
             "total": progress.region_count,
-            "not_reported": [{"name": r["name"], "slug": r["slug"]} for r in not_reported],
+            "not_reported": [
+                {"name": r["name"], "slug": r["slug"]} for r in not_reported if not r["partial"]
+            ],
+            "partial": [{"name": r["name"], "slug": r["slug"]} for r in regions if r["partial"]],
         },
     }
 
@@ -205,6 +211,10 @@ def _figures(row: dict, measure, *, rank: bool = True) -> dict | None:
         "rate": row[layout.cell_key(measure, "rate")],
         "rate_text": rules.rate_text(installed, households) or None,
     }
+    if rank:
+        # A carried figure (沿用M月D日数据): the week it is from; its "new" is null (未填报).
+        carried = row[layout.cell_key(measure, "carried_from")]
+        figures["carried_from"] = carried.isoformat() if carried is not None else None
     if rank:
         figures["rank"] = row[layout.cell_key(measure, "rank")]
     return figures

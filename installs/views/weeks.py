@@ -54,6 +54,8 @@ def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
             "title": layout.table_title(),
             "date_line": layout.date_line(week.date),
             "note": layout.NOTE,
+            # 注：山阳区沿用11月21日数据。(what is carried; worded per request).
+            "carried_notes": layout.carried_notes(progress),
             # The ordering the table accepted (unknown columns dropped), kept on the week links.
             "sort": str(table.order_by or ""),
             "rate_bars": _rate_bars(progress),

@@ -20,12 +20,23 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from installs import audit, deadline_rules, deadlines, free_text, grid, reporting, selectors
+from installs import (
+    audit,
+    deadline_rules,
+    deadlines,
+    free_text,
+    grid,
+    layout,
+    reporting,
+    selectors,
+    tables,
+)
 from installs.forms import OneLineTextField
 from installs.models import Region, Week
 from installs.permissions import Role, any_role_required, role_required, user_role
@@ -201,20 +212,30 @@ def _steps_for(week: Week) -> list[dict]:
     """The buttons the status page offers in the week's state; stepping back needs a reason."""
     state = Week.State
     steps = {
-        state.OPEN: [("installs:week_lock", _("Lock the week"), False, "primary")],
+        state.OPEN: [("installs:week_lock", _("Lock the week…"), False, "primary")],
         state.LOCKED: [
-            ("installs:week_publish", _("Publish the week"), False, "primary"),
+            ("installs:week_publish", _("Publish the week…"), False, "primary"),
             ("installs:week_unlock", _("Unlock for districts"), True, ""),
         ],
         state.PUBLISHED: [("installs:week_unpublish", _("Withdraw publication"), True, "")],
     }[week.state]
+    # Lock and publish open their confirmation page first (a link); stepping back is a form.
+    confirmed_first = {"installs:week_lock", "installs:week_publish"}
     return [
-        {"url": url, "label": label, "reason_required": needs, "style": style}
+        {
+            "url": url,
+            "label": label,
+            "reason_required": needs,
+            "style": style,
+            "confirm": url in confirmed_first,
+        }
         for url, label, needs, style in steps
     ]
 
 
-def _step(request: HttpRequest, date: datetime.date, service, done: str) -> HttpResponse:
+def _step(
+    request: HttpRequest, date: datetime.date, service, done: str, *, refused_to: str = ""
+) -> HttpResponse:
     week = _get_week_or_404(date)
     form = ReasonForm(request.POST)
     if not form.is_valid():
@@ -228,30 +249,84 @@ def _step(request: HttpRequest, date: datetime.date, service, done: str) -> Http
         week = service(week=week, actor=request.user, reason=reason)
     except week_services.WeekWorkflowError as error:
         messages.error(request, error.message)
+        if refused_to and error.code != "wrong_state":
+            # Back to the confirmation, which shows what is missing and asks the reason.
+            return redirect(refused_to, date=week.date)
     else:
         messages.success(request, done % {"date": formats.date_format(week.date)})
     return redirect("installs:week_status", date=week.date)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(Role.BUREAU)
 def week_lock(request: HttpRequest, date: datetime.date) -> HttpResponse:
+    """GET: what locking fixes (who is missing, what will be carried); POST: lock."""
+    if request.method == "GET":
+        return _confirm(request, date, "lock")
     return _step(
         request,
         date,
         week_services.week_lock,
         _("The week of %(date)s is locked: districts can no longer change it."),
+        refused_to="installs:week_lock",
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(Role.BUREAU)
 def week_publish(request: HttpRequest, date: datetime.date) -> HttpResponse:
+    """GET: what leadership will see, and what is carried; POST: publish (the service asks the reason)."""
+    if request.method == "GET":
+        return _confirm(request, date, "publish")
     return _step(
         request,
         date,
         week_services.week_publish,
         _("The week of %(date)s is published: leadership see it now."),
+        refused_to="installs:week_publish",
+    )
+
+
+def _confirm(request: HttpRequest, date: datetime.date, step: str) -> HttpResponse:
+    """
+    The confirmation before lock and publish: the regions not (fully) reported,
+    every figure that will be carried (区县, 填报项, 沿用M月D日数据), and the
+    table as leadership will see it (the same computed week as the ranking page).
+    """
+    week = _get_week_or_404(date)
+    needed = Week.State.OPEN if step == "lock" else Week.State.LOCKED
+    if week.state != needed:
+        messages.info(
+            request,
+            _("The week of %(date)s is %(state)s now.")
+            % {"date": formats.date_format(week.date), "state": week.get_state_display()},
+        )
+        return redirect("installs:week_status", date=week.date)
+    progress = selectors.computed_week(week)
+    incomplete = [r for r in reporting.week_reporting(week).regions if not r.reported]
+    return render(
+        request,
+        "installs/week_confirm.html",
+        {
+            "week": week,
+            "step": step,
+            "action": reverse(f"installs:week_{step}", kwargs={"date": week.date}),
+            "missing": [r for r in incomplete if r.filled == 0],
+            "partial": [r for r in incomplete if r.filled > 0],
+            "carried": [
+                {"region": c.region, "measure": c.measure, "label": layout.carried_text(c.date)}
+                for c in progress.carried()
+            ],
+            "reported_count": progress.reported_count,
+            "region_count": progress.region_count,
+            # Publishing with regions missing needs a reason (week_services.week_publish).
+            "reason_required": step == "publish" and bool(incomplete),
+            "table": tables.progress_table(progress),
+            "title": layout.table_title(),
+            "date_line": layout.date_line(week.date),
+            "note": layout.NOTE,
+            "carried_notes": layout.carried_notes(progress),
+        },
     )
 
 
