@@ -29,6 +29,7 @@ from PIL import Image
 
 from installs import charts, layout, rate_bars, rules
 from installs.progress import WeekProgress
+from installs.sheets import CARRIED_MARK, carried_cell_text
 
 # What a cell shows where there is no value (no earlier week, no households, no rank).
 MISSING = "—"
@@ -120,6 +121,7 @@ def _document_html(content: NoticeContent) -> str:
             "date_line": layout.date_line(progress.week.date),
             "table": table_html(progress),
             "note": layout.NOTE,
+            "carried_notes": [f"{CARRIED_MARK}{line}" for line in layout.carried_notes(progress)],
             "paragraphs": content.paragraphs,
             "charts": [
                 (str(measure), rate_chart_svg(progress, measure)) for measure in progress.measures
@@ -161,20 +163,14 @@ def table_html(progress: WeekProgress) -> SafeString:
             layout.cell_key(m, "new"),
             layout.cell_key(m, "rate"),
             layout.cell_key(m, "rank"),
+            layout.cell_key(m, "carried_from"),
         )
         for m in measures
     ]
-    column_count = len(layout.leaf_keys(measures))
-    unreported = html.escape(_("Not reported"))
     body = []
     for row in layout.region_rows(progress):
+        # A late region's row carries its latest figures, as on the page and in the workbook.
         name = html.escape(row["region"])
-        if not row["reported"]:
-            body.append(
-                f'<tr class="unreported"><th>{name}</th>'
-                f'<td colspan="{column_count}">{unreported}</td></tr>'
-            )
-            continue
         body.append(f"<tr><th>{name}</th>{_measure_cells(row, keys)}</tr>")
     total = layout.totals_row(progress)
     body.append(
@@ -187,11 +183,16 @@ def table_html(progress: WeekProgress) -> SafeString:
     )
 
 
-def _measure_cells(row: dict, keys: list[tuple[str, str, str, str, str]]) -> str:
+def _measure_cells(row: dict, keys: list[tuple[str, str, str, str, str, str]]) -> str:
     cells = []
-    for households, installed, new, rate, rank in keys:
-        for key in (households, installed, new):
-            cells.append(_cell(row[key]))
+    for households, installed, new, rate, rank, carried_from in keys:
+        cells.append(_cell(row[households]))
+        cells.append(_cell(row[installed]))
+        if row.get(carried_from) is not None:
+            # A carried figure: 未填报 and the mark the notes under the table explain.
+            cells.append(f'<td class="carried">{html.escape(carried_cell_text())}</td>')
+        else:
+            cells.append(_cell(row[new]))
         if row[rate] is None:
             cells.append(f"<td>{MISSING}</td>")
         else:

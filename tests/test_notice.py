@@ -28,6 +28,7 @@ from installs import outbox, signals
 from installs.models import Notice, OutboxMessage, Profile, Week
 from installs.services import notices
 from installs.services.weeks import week_lock, week_open, week_publish, week_unpublish
+from tests.complete_week import open_scenario
 from tests.factories import load_seed, make_region, make_user
 from tests.robot_receiver import RobotReceiver
 from tests.seed import seed_rows
@@ -361,3 +362,14 @@ def test_the_deploy_check_names_the_missing_chinese_font(monkeypatch, tmp_path):
     [error] = notice_documents_check()
     assert error.id == "installs.E102"
     assert "fonts-noto-cjk" in error.hint
+
+
+def test_a_late_region_is_carried_in_the_notice_as_on_the_page(bureau):
+    """2022-11-28 with 山阳区, 马村区 and 中站区 late: their rows carry 11月21日's figures, marked."""
+    week = open_scenario(state=Week.State.LOCKED)
+    week_publish(week=week, actor=bureau, reason="三个区县逾期，沿用上周数据")
+    ((_size, text),) = pdf_pages(bytes(Notice.objects.get(week=week).pdf))
+    text = fold(text)
+    # 山阳区 as printed on 11-21 (自闭阀·管道气 129327 households, 9874 installed), new: 未填报※.
+    assert "山阳区129327" + "9874" + "未填报※" in text
+    assert "※注：山阳区、马村区、中站区沿用11月21日数据。" in text
