@@ -43,8 +43,11 @@ run: $(STAMP) runtime-packages
 	DJANGO_DEBUG=true $(PY) manage.py seed_demo
 	@echo "Serving at http://127.0.0.1:8000/ (the outbox worker runs alongside; e-mails print here)"
 	@# The task worker (django-tasks-db) delivers 催报 and notices; the trap stops it with runserver.
+	@# remind_late every 10 minutes stands in for the cron line README gives for production
+	@# (it is cron-safe: each week x region x occasion is reminded once).
 	DJANGO_DEBUG=true $(PY) manage.py db_worker --no-startup-delay & WORKER=$$!; \
-	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
+	( while sleep 600; do DJANGO_DEBUG=true $(PY) manage.py remind_late || true; done ) & REMINDER=$$!; \
+	trap 'kill $$WORKER $$REMINDER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP) system-packages
