@@ -19,8 +19,11 @@ def test_bureau_staff_publish_and_copy_the_notice(login, live_server):
     page.locator("form.step", has_text="撤回发布").locator("input[name=reason]").fill("更正")
     page.locator("form.step button", has_text="撤回发布").click()
     page.wait_for_load_state()
-    page.locator("form.step button", has_text="发布本周").click()
-    page.wait_for_load_state()
+    # Publishing goes through its confirmation page (every region has reported: no reason).
+    page.get_by_role("link", name="发布本周…").click()
+    page.wait_for_url("**/publish/")
+    page.get_by_role("button", name="发布本周").click()
+    page.wait_for_url(f"**/weeks/{DATE}/status/")
     assert Notice.objects.get().number == 1
 
     page.get_by_role("link", name="进度通报").click()
