@@ -55,7 +55,10 @@ test: $(STAMP) system-packages
 	$(PY) -m ruff format --check .
 	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory check-deploy
-	$(PY) -m pytest
+	@# The browser tests run alone, after the rest: their live servers share the SQLite
+	@# test file with the tests that start a second app process (tests/test_shared_cache.py).
+	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -m browser
 
 # Django's deployment checks under the production environment README documents (HTTPS,
 # the defaults of config/settings.py; a throw-away key of the required length): any
