@@ -75,12 +75,12 @@ def test_it_records_who_created_the_account():
 
 
 def test_it_refuses_a_district_account_without_a_region_in_chinese():
-    assert refusal(region=None) == {"region": ["区县填报员必须选择所属县(市、区)。"]}
+    assert refusal(region=None) == {"region": ["区县填报员必须选择所属区县。"]}
 
 
 @pytest.mark.parametrize("role", ["bureau", "leader"])
 def test_it_refuses_a_region_for_other_roles_in_chinese(role):
-    assert refusal(role=role) == {"region": ["只有区县填报员才有所属县(市、区)。"]}
+    assert refusal(role=role) == {"region": ["只有区县填报员才有所属区县。"]}
 
 
 def test_it_refuses_an_inactive_region_in_chinese():

@@ -164,7 +164,7 @@ def test_it_refuses_a_region_before_asking_for_a_password(monkeypatch):
 def test_it_says_the_region_rule_in_chinese():
     with pytest.raises(CommandError) as raised:
         add_user("qy1", "--role", "district", "--password", GOOD)
-    assert "--region：区县填报员必须选择所属县(市、区)。" in str(raised.value)
+    assert "--region：区县填报员必须选择所属区县。" in str(raised.value)
 
 
 # The admin's user pages: the same service, the same rules.
@@ -235,7 +235,7 @@ def test_it_creates_an_account_that_keeps_its_password_in_the_admin(admin_sessio
 def test_it_refuses_a_district_account_without_a_region_in_the_admin(admin_session):
     response = admin_add(admin_session, role="district")
     assert response.status_code == 200
-    assert "区县填报员必须选择所属县(市、区)" in response.content.decode()
+    assert "区县填报员必须选择所属区县" in response.content.decode()
     assert not get_user_model().objects.filter(username="wang").exists()
 
 
@@ -243,7 +243,7 @@ def test_it_refuses_a_region_for_a_leader_in_the_admin(admin_session):
     qinyang = Region.objects.get(slug="qinyang")
     response = admin_add(admin_session, role="leader", region=str(qinyang.pk))
     assert response.status_code == 200
-    assert "只有区县填报员才有所属县(市、区)" in response.content.decode()
+    assert "只有区县填报员才有所属区县" in response.content.decode()
     assert not get_user_model().objects.filter(username="wang").exists()
 
 
@@ -297,7 +297,7 @@ def test_it_refuses_a_change_to_district_without_a_region_in_the_admin(admin_ses
     user = make_user("ld", "leader")
     response = admin_change(admin_session, user, role="district")
     assert response.status_code == 200
-    assert "区县填报员必须选择所属县(市、区)" in response.content.decode()
+    assert "区县填报员必须选择所属区县" in response.content.decode()
     assert profile("ld").role == "leader"
 
 

@@ -37,7 +37,7 @@ def test_it_saves_a_pasted_block_and_the_ranking_page_shows_it(login, live_serve
     assert page.input_value('[name="qinyang.valve_pipe.installed"]') == "29677"
     assert page.input_value('[name="mengzhou.hose_pipe.installed"]') == "48100"
     assert page.is_checked('[name="qinyang.include"]')
-    assert "已填入2个县(市、区)" in page.inner_text("#paste-status")
+    assert "已填入2个区县" in page.inner_text("#paste-status")
     save_screenshot(page, "grid-pasted")
 
     page.click(".grid-submit button[type=submit]")
