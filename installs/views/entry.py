@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from installs.services.figures import (
     WeekNotOpen,
     figures_save,
 )
+from installs.views import week_or_404
 
 
 @dataclass
@@ -71,13 +72,6 @@ def _who(user) -> str:
     return user.get_full_name() or user.username
 
 
-def _get_week_or_404(date: datetime.date) -> Week:
-    week = selectors.week_for_date(date)
-    if week is None:
-        raise Http404
-    return week
-
-
 @role_required(Role.DISTRICT, Role.BUREAU)
 def entry_current(request: HttpRequest) -> HttpResponse:
     """The nav's "this week's entry": the newest open week, else the newest week."""
@@ -91,7 +85,7 @@ def entry_current(request: HttpRequest) -> HttpResponse:
 @role_required(Role.DISTRICT, Role.BUREAU)
 def entry_start(request: HttpRequest, date: datetime.date) -> HttpResponse:
     """District staff go to their own region's form; bureau staff choose a region."""
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     if user_role(request.user) == Role.DISTRICT:
         return redirect(
             "installs:entry_region", date=week.date, slug=request.user.profile.region.slug
@@ -102,7 +96,7 @@ def entry_start(request: HttpRequest, date: datetime.date) -> HttpResponse:
 
 @role_required(Role.DISTRICT, Role.BUREAU)
 def entry_region(request: HttpRequest, date: datetime.date, slug: str) -> HttpResponse:
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     region = get_object_or_404(Region, slug=slug)
     get_region_for_edit_or_403(request.user, region)
     measures = selectors.active_measures()
@@ -167,7 +161,7 @@ def entry_region(request: HttpRequest, date: datetime.date, slug: str) -> HttpRe
 @role_required(Role.DISTRICT, Role.BUREAU)
 def entry_saved(request: HttpRequest, date: datetime.date, slug: str) -> HttpResponse:
     """After saving: the region's figures of the week as stored, with rate and rank (已填报 ✓)."""
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     region = get_object_or_404(Region, slug=slug)
     get_region_for_edit_or_403(request.user, region)
     progress = selectors.week_progress(week)

@@ -25,17 +25,11 @@ from installs import (
     summary,
     tables,
 )
-from installs.models import Measure, Region, Week
+from installs.models import Measure, Region
 from installs.permissions import Role, any_role_required, role_required, user_role
 from installs.progress import ProgressHistory
 from installs.services.targets import TargetInput, targets_save
-
-
-def _get_week_or_404(date: datetime.date) -> Week:
-    week = selectors.week_for_date(date)
-    if week is None:
-        raise Http404
-    return week
+from installs.views import week_or_404
 
 
 def _latest_week_or_home(request: HttpRequest, view_name: str) -> HttpResponse:
@@ -58,7 +52,7 @@ def pace_latest(request: HttpRequest) -> HttpResponse:
 
 @any_role_required
 def week_charts(request: HttpRequest, date: datetime.date) -> HttpResponse:
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     progress = selectors.computed_week(week)
     measure = _chosen_measure(request, progress.measures)
     history = selectors.progress_history(until=week)
@@ -204,7 +198,7 @@ def _cells(record: dict | None) -> dict | None:
 
 @any_role_required
 def week_pace(request: HttpRequest, date: datetime.date) -> HttpResponse:
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     progress = selectors.computed_week(week)
     forecast = selectors.week_forecast(progress)
     regions = {r.pk: r for r in progress.regions}

@@ -15,25 +15,18 @@ from urllib.parse import quote
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from installs import selectors
-from installs.models import Notice, Week
+from installs.models import Notice
 from installs.permissions import Role, any_role_required, role_required, user_role
 from installs.services import notices as notice_services
+from installs.views import week_or_404
 
 CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png"}
-
-
-def _get_week_or_404(date: datetime.date) -> Week:
-    week = selectors.week_for_date(date)
-    if week is None:
-        raise Http404
-    return week
 
 
 @any_role_required
 def week_notice(request: HttpRequest, date: datetime.date) -> HttpResponse:
     """The week's latest notice (summary, both downloads, text to copy) and its earlier ones."""
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     # The documents are not read for the page: only the text and who and when.
     notices = list(Notice.objects.filter(week=week).defer("png", "pdf").order_by("-number"))
     return render(
@@ -64,7 +57,7 @@ def notice_download(
 @role_required(Role.BUREAU)
 def notice_preview(request: HttpRequest, date: datetime.date, extension: str) -> HttpResponse:
     """What publishing the week now would send, marked not published; nothing is stored."""
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     if extension not in CONTENT_TYPES:
         raise Http404
     files = notice_services.notice_preview(week)

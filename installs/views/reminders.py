@@ -11,20 +11,21 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from installs import deadlines, selectors
+from installs import deadlines
 from installs.forms import OneLineTextField
 from installs.models import OutboxMessage, Region, RegionContact, Week
 from installs.permissions import Role, role_required
 from installs.services import contacts as contact_services
 from installs.services import reminders as reminder_services
 from installs.services import weeks as week_services
+from installs.views import week_or_404
 
 OUTBOX_PAGE_SIZE = 50
 
@@ -61,13 +62,6 @@ class DeadlineForm(forms.Form):
     reason = OneLineTextField(
         label=gettext_lazy("Reason"), required=False, max_length=week_services.REASON_MAX_LENGTH
     )
-
-
-def _get_week_or_404(date: datetime.date) -> Week:
-    week = selectors.week_for_date(date)
-    if week is None:
-        raise Http404
-    return week
 
 
 # The liaisons.
@@ -151,7 +145,7 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(Role.BUREAU)
 def week_remind(request: HttpRequest, date: datetime.date) -> HttpResponse:
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     try:
         batch = reminder_services.reminders_send_now(week=week, actor=request.user)
     except reminder_services.ReminderRefused as refused:
@@ -181,7 +175,7 @@ def week_remind(request: HttpRequest, date: datetime.date) -> HttpResponse:
 @require_POST
 @role_required(Role.BUREAU)
 def week_deadline(request: HttpRequest, date: datetime.date) -> HttpResponse:
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     form = DeadlineForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():

@@ -14,6 +14,7 @@ from installs import charts, layout, pace, rate_bars, revision, selectors, summa
 from installs.models import Measure, Week
 from installs.permissions import Role, any_role_required, user_role
 from installs.progress import WeekProgress
+from installs.views import week_or_404
 
 
 @any_role_required
@@ -26,16 +27,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("installs:week_detail", date=week.date)
 
 
-def _get_week_or_404(date: datetime.date) -> Week:
-    week = selectors.week_for_date(date)
-    if week is None:
-        raise Http404
-    return week
-
-
 @any_role_required
 def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     # The week as computed (rules, last week's ranks, pace), reused until any figure changes.
     progress, movement, flags, facts, dates = revision.memoised(
         ("ranking", week.pk, week.state), lambda: _ranking_data(week)
@@ -108,7 +102,7 @@ def week_pick(request: HttpRequest) -> HttpResponse:
         date = datetime.date.fromisoformat(value)
     except ValueError:
         raise Http404 from None
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     url = reverse("installs:week_detail", kwargs={"date": week.date})
     # Keep the chosen ordering when moving to another week.
     sort = request.GET.get(tables.SORT_FIELD, "")

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
@@ -48,6 +48,7 @@ from installs.services.figures import (
     figures_save,
 )
 from installs.views import reminders as reminder_views
+from installs.views import week_or_404
 
 AUDIT_PAGE_SIZE = 50
 
@@ -107,13 +108,6 @@ class AuditFilterForm(forms.Form):
             (name, user.get_full_name() or name) for name, user in self.users.items()
         ]
         self.fields["week"].label_from_instance = lambda week: week.date.isoformat()
-
-
-def _get_week_or_404(date: datetime.date) -> Week:
-    week = selectors.week_for_date(date)
-    if week is None:
-        raise Http404
-    return week
 
 
 # Week management.
@@ -190,7 +184,7 @@ def status_latest(request: HttpRequest) -> HttpResponse:
 @role_required(Role.BUREAU, Role.LEADER)
 def week_status(request: HttpRequest, date: datetime.date) -> HttpResponse:
     """The 填报情况 panel of one week, with its state and (for bureau staff) the next steps."""
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     state_changes = audit.audit_entries(audit.audit_queryset(week=week, include_figures=False))
     return render(
         request,
@@ -236,7 +230,7 @@ def _steps_for(week: Week) -> list[dict]:
 def _step(
     request: HttpRequest, date: datetime.date, service, done: str, *, refused_to: str = ""
 ) -> HttpResponse:
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         # Never the raw POST value: a NUL in it would reach the database (a 500 on PostgreSQL).
@@ -293,7 +287,7 @@ def _confirm(request: HttpRequest, date: datetime.date, step: str) -> HttpRespon
     every figure that will be carried (区县, 填报项, 沿用M月D日数据), and the
     table as leadership will see it (the same computed week as the ranking page).
     """
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     needed = Week.State.OPEN if step == "lock" else Week.State.LOCKED
     if week.state != needed:
         messages.info(
@@ -361,7 +355,7 @@ def week_grid(request: HttpRequest, date: datetime.date) -> HttpResponse:
     Every active region × measure of the week, typed or pasted; saved all or
     nothing through figures_save, like the entry form.
     """
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     rows = grid.grid_rows(week)
     if request.method != "POST":
         return _render_grid(request, week, rows)
@@ -517,7 +511,7 @@ def _render_grid(
 @any_role_required
 def audit_region_week(request: HttpRequest, date: datetime.date, slug: str) -> HttpResponse:
     """Every change of every figure of one region in one week, with the week's state changes."""
-    week = _get_week_or_404(date)
+    week = week_or_404(date)
     region = get_object_or_404(Region, slug=slug)
     if user_role(request.user) == Role.DISTRICT and request.user.profile.region_id != region.pk:
         raise PermissionDenied
