@@ -141,6 +141,16 @@ def region_rows(progress: WeekProgress) -> list[dict]:
     return rows
 
 
+# A carried figure's 环比新增安装数 reads 未填报 with this mark, on the page, in the
+# workbook and in the notice; the notes under the table explain it.
+CARRIED_MARK = "※"
+
+
+def carried_cell_text() -> str:
+    """未填报※: the 环比新增安装数 of a carried figure, as text (workbook, notice)."""
+    return gettext("Not reported") + CARRIED_MARK
+
+
 def carried_text(date: datetime.date) -> str:
     """The mark of a carried figure, as the glossary words it: 沿用11月21日数据."""
     return gettext("Carried from %(month)s-%(day)s") % {"month": date.month, "day": date.day}

@@ -29,7 +29,6 @@ from PIL import Image
 
 from installs import charts, layout, rate_bars, rules
 from installs.progress import WeekProgress
-from installs.sheets import CARRIED_MARK, carried_cell_text
 
 # What a cell shows where there is no value (no earlier week, no households, no rank).
 MISSING = "—"
@@ -121,7 +120,9 @@ def _document_html(content: NoticeContent) -> str:
             "date_line": layout.date_line(progress.week.date),
             "table": table_html(progress),
             "note": layout.NOTE,
-            "carried_notes": [f"{CARRIED_MARK}{line}" for line in layout.carried_notes(progress)],
+            "carried_notes": [
+                f"{layout.CARRIED_MARK}{line}" for line in layout.carried_notes(progress)
+            ],
             "paragraphs": content.paragraphs,
             "charts": [
                 (str(measure), rate_chart_svg(progress, measure)) for measure in progress.measures
@@ -190,7 +191,7 @@ def _measure_cells(row: dict, keys: list[tuple[str, str, str, str, str, str]]) -
         cells.append(_cell(row[installed]))
         if row.get(carried_from) is not None:
             # A carried figure: 未填报 and the mark the notes under the table explain.
-            cells.append(f'<td class="carried">{html.escape(carried_cell_text())}</td>')
+            cells.append(f'<td class="carried">{html.escape(layout.carried_cell_text())}</td>')
         else:
             cells.append(_cell(row[new]))
         if row[rate] is None:

@@ -114,18 +114,10 @@ def write_week_sheet(ws: Worksheet, progress: WeekProgress, *, title: str | None
     # What is carried, one line per week carried from (注：山阳区沿用11月21日数据。).
     for line in layout.carried_notes(progress):
         note_row += 1
-        sheet.merged(note_row, 1, note_row, last_col, f"{CARRIED_MARK}{line}", "note")
+        sheet.merged(note_row, 1, note_row, last_col, f"{layout.CARRIED_MARK}{line}", "note")
 
     sheet.set_widths_and_heights(last_table_row, note_row)
     _set_print_layout(ws, last_col, note_row)
-
-
-# A carried figure's 环比新增安装数 cell: 未填报 with the mark of the notes under the table.
-CARRIED_MARK = "※"
-
-
-def carried_cell_text() -> str:
-    return _("Not reported") + CARRIED_MARK
 
 
 def date_text(week) -> str:
@@ -264,7 +256,7 @@ class _SheetWriter:
                 for offset, field in enumerate(layout.FIELDS):
                     if field == "new" and carried is not None:
                         # A carried figure: 未填报 and the mark the notes under the table explain.
-                        self.text(row, col + offset, carried_cell_text(), prefix + "text")
+                        self.text(row, col + offset, layout.carried_cell_text(), prefix + "text")
                         continue
                     self.value(row, col + offset, field, cells[field], prefix, is_total=is_total)
             col += len(layout.FIELDS)

@@ -319,15 +319,13 @@ BAND_LABELS = {
     rules.BAND_FAR_BEHIND: gettext_lazy("Far behind"),
 }
 STALLED_GLYPH = "停"
-# A carried figure (沿用M月D日数据): 环比新增安装数 reads 未填报, with this mark.
-CARRIED_GLYPH = "※"
 NOT_REPORTED_CELL = gettext_lazy("Not reported")
 
 
 def carried_html(date) -> str:
     """The 环比新增 cell of a carried figure: 未填报 and the mark saying which week it is from."""
     return html.escape(str(NOT_REPORTED_CELL)) + mark_html(
-        "mark-carried", CARRIED_GLYPH, layout.carried_text(date)
+        "mark-carried", layout.CARRIED_MARK, layout.carried_text(date)
     )
 
 
