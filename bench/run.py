@@ -123,12 +123,16 @@ def populate(region_count: int) -> dict:
     """Regions, the 3 measures, 260 published weeks and plausible cumulative counts."""
     from django.db import transaction
 
-    from installs.models import Measure, Region, Snapshot, Week
+    from installs.models import Area, Measure, Region, Snapshot, Week
 
     rng = random.Random(20221121)
     with transaction.atomic():
+        province = Area.objects.create(name="河南省", code="410000", level=Area.Level.PROVINCE)
+        city = Area.objects.create(
+            name="焦作市", code="410800", level=Area.Level.CITY, parent=province
+        )
         regions = Region.objects.bulk_create(
-            Region(name=f"区域{i:03d}", slug=f"region-{i:03d}", order=i)
+            Region(name=f"区域{i:03d}", slug=f"region-{i:03d}", order=i, city=city)
             for i in range(1, region_count + 1)
         )
         measures = Measure.objects.bulk_create(

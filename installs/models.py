@@ -18,10 +18,76 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
+class Area(models.Model):
+    """
+    A province or a city (地级市): a node of the region tree above the counties that
+    report. The nation is the tree's root and has no row. Counties (Region) hang
+    under a city; a deployment for one city has one province and one city, and
+    then shows exactly the city's table (installs.areas.home_area).
+    """
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("province")
+        CITY = "city", _("city")
+
+    name = models.CharField(_("name"), max_length=50)
+    # GB/T 2260: six digits, e.g. 410000 河南省, 410800 焦作市.
+    code = models.CharField(
+        _("administrative code"),
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(r"^[0-9]{6}$", _("An administrative code has six digits."))],
+    )
+    level = models.CharField(_("level"), max_length=10, choices=Level)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    order = models.PositiveIntegerField(_("display order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        constraints = [
+            # Names are unique among siblings only: two provinces may each have a city
+            # of the same name. Provinces (no parent) are unique by name among themselves.
+            models.UniqueConstraint(fields=["parent", "name"], name="area_name_unique_in_parent"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="area_top_name_unique"
+            ),
+            models.CheckConstraint(
+                condition=(Q(level="province") & Q(parent__isnull=True))
+                | (Q(level="city") & Q(parent__isnull=False)),
+                name="area_level_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_city(self) -> bool:
+        return self.level == self.Level.CITY
+
+
 class Region(models.Model):
     """A county, county-level city or district (县(市、区)) that reports its own figures."""
 
-    name = models.CharField(_("name"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    # The city it belongs to; names are unique within a city (two cities may each have a 城区).
+    city = models.ForeignKey(
+        Area,
+        verbose_name=_("city"),
+        on_delete=models.PROTECT,
+        related_name="regions",
+        limit_choices_to={"level": "city"},
+    )
     slug = models.SlugField(
         _("slug"), max_length=50, unique=True, help_text=_("Short ASCII name used in addresses.")
     )
@@ -44,6 +110,9 @@ class Region(models.Model):
         ordering = ["order", "name"]
         verbose_name = _("region")
         verbose_name_plural = _("regions")
+        constraints = [
+            models.UniqueConstraint(fields=["city", "name"], name="region_name_unique_in_city")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -204,6 +273,16 @@ class Profile(models.Model):
     region = models.ForeignKey(
         Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT
     )
+    # Bureau staff and leadership see the subtree of this province or city; none
+    # means the whole deployment (the nation, or the one city a deployment has).
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # Set when somebody else chose the password (manage.py add_user, the admin): the
     # account must choose its own before it may open any page. Cleared by the change.
     must_change_password = models.BooleanField(
@@ -219,6 +298,10 @@ class Profile(models.Model):
                 condition=(Q(role="district") & Q(region__isnull=False))
                 | (~Q(role="district") & Q(region__isnull=True)),
                 name="profile_region_iff_district",
+            ),
+            models.CheckConstraint(
+                condition=Q(role="district", area__isnull=True) | ~Q(role="district"),
+                name="profile_district_no_area",
             ),
         ]
 

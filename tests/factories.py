@@ -7,7 +7,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from installs.models import Measure, Profile, Region, Snapshot, Week
+from installs.models import Area, Measure, Profile, Region, Snapshot, Week
 
 PASSWORD = "a-long-test-passphrase-2022"
 
@@ -17,7 +17,21 @@ def load_seed() -> None:
     call_command("loaddata", "seed_2022-11-21", verbosity=0)
 
 
+def make_area(name: str, code: str, parent: Area | None = None, order: int = 0) -> Area:
+    """A province (no parent) or a city (under a province)."""
+    level = Area.Level.CITY if parent is not None else Area.Level.PROVINCE
+    return Area.objects.create(name=name, code=code, level=level, parent=parent, order=order)
+
+
+def default_city() -> Area:
+    """河南省 › 焦作市, made on first use: the city regions are made in unless one is given."""
+    province = Area.objects.filter(code="410000").first() or make_area("河南省", "410000")
+    return Area.objects.filter(code="410800").first() or make_area("焦作市", "410800", province)
+
+
 def make_region(name: str, slug: str | None = None, order: int = 0, **fields) -> Region:
+    fields.setdefault("city", None)
+    fields["city"] = fields["city"] or default_city()
     return Region.objects.create(name=name, slug=slug or name.lower(), order=order, **fields)
 
 

@@ -1,0 +1,124 @@
+"""
+Reads of the region tree: the nation (the root, no row) › provinces › cities › counties.
+
+An account sees a subtree: district staff their county for writing and its city
+for reading (the table they are ranked in); bureau staff and leadership the
+province or city their profile names, or the whole deployment when it names
+none. The area a page shows is the one chosen with ``?area=<code>`` (kept in the
+session, so every page and download that follows shows the same area) or else the
+account's home: its own node, descending while that has exactly one child, so a
+deployment for one city opens on the city's table exactly as before the tree.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from installs.models import Area, Profile, Region
+
+SESSION_KEY = "installs_area"
+
+
+def children(area: Area | None) -> list[Area]:
+    """The active areas directly under ``area`` (under the root: the provinces), in order."""
+    if area is not None and area.is_city:
+        return []
+    return list(Area.objects.filter(parent=area, active=True).order_by("order", "code"))
+
+
+def city_regions(city: Area, *, active_only: bool = True) -> list[Region]:
+    """A city's counties in official order."""
+    regions = Region.objects.filter(city=city)
+    if active_only:
+        regions = regions.filter(active=True)
+    return list(regions.order_by("order", "name"))
+
+
+def has_many_cities() -> bool:
+    """More than one active city: only then do breadcrumbs and the higher levels show."""
+    return Area.objects.filter(level=Area.Level.CITY, active=True).count() > 1
+
+
+def lineage(area: Area | None) -> list[Area]:
+    """The areas from the top down to ``area``: [province, city] for a city, [] for the root."""
+    chain: list[Area] = []
+    while area is not None:
+        chain.append(area)
+        area = area.parent
+    return chain[::-1]
+
+
+def bound_area(user) -> Area | None:
+    """
+    The top of what an account may read: a district's city, the area of bureau
+    staff or leadership (None: the whole deployment). Accounts with no role read nothing,
+    which the views' permission checks already refuse before this is asked.
+    """
+    profile = getattr(user, "profile", None)
+    if profile is None:
+        return None
+    if profile.role == Profile.Role.DISTRICT:
+        return profile.region.city
+    return profile.area
+
+
+def home_area(user) -> Area | None:
+    """The account's own node, descending while it has exactly one active child."""
+    area = bound_area(user)
+    while area is None or not area.is_city:
+        below = children(area)
+        if len(below) != 1:
+            break
+        area = below[0]
+    return area
+
+
+def contains(top: Area | None, area: Area | None) -> bool:
+    """Whether ``area`` lies in the subtree of ``top`` (None is the root, above everything)."""
+    if top is None:
+        return True
+    if area is None:
+        return False
+    return area.pk == top.pk or (area.parent_id is not None and area.parent_id == top.pk)
+
+
+def region_in_subtree(top: Area | None, region: Region) -> bool:
+    """Whether a county lies under ``top``."""
+    return contains(top, region.city)
+
+
+def current_area(request) -> Area | None:
+    """
+    The area the request's pages show (None: the nation's table of provinces).
+    ``?area=<code>`` chooses one inside the account's subtree (404 outside it, the
+    same answer as for an area that does not exist) and keeps it in the session;
+    ``?area=`` (empty) chooses the root, for accounts bound to no area.
+    """
+    cached = getattr(request, "_installs_area", False)
+    if cached is not False:
+        return cached
+    top = bound_area(request.user)
+    area = None
+    chosen = request.GET.get("area")
+    if chosen == "":
+        if top is not None:
+            raise Http404("no such area")
+        request.session[SESSION_KEY] = ""
+    elif chosen is not None:
+        area = Area.objects.filter(code=chosen, active=True).select_related("parent").first()
+        if area is None or not contains(top, area):
+            raise Http404("no such area")
+        request.session[SESSION_KEY] = area.code
+    else:
+        kept = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+        if kept == "" and top is None:
+            request._installs_area = None
+            return None
+        if kept:
+            area = Area.objects.filter(code=kept, active=True).select_related("parent").first()
+            if area is not None and not contains(top, area):
+                area = None
+        if area is None:
+            area = home_area(request.user)
+    request._installs_area = area
+    return area
