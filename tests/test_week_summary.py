@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from installs import deadlines, selectors, summary
+from installs import deadlines, revision, selectors, summary
 from installs.deadline_rules import SHANGHAI
 from installs.models import Snapshot, Week
 from installs.services import notices
@@ -227,3 +227,16 @@ class TestOnTime:
         ):
             assert words in page
             assert words in notice
+
+    def test_the_page_says_overdue_once_the_deadline_passes_without_a_write(self, week, client):
+        # The ranking page's computation is kept until a figure changes; the deadline
+        # passing is no change of data, yet the page must then say 逾期未填报.
+        client.force_login(make_user("lingdao", "leader"))
+        url = f"/weeks/{WEEK.isoformat()}/"
+        future = datetime.datetime(2099, 1, 1, 12, 0, tzinfo=SHANGHAI)
+        Week.objects.filter(pk=week.pk).update(deadline=future)  # no signal: like time passing
+        revision.revision_bump()
+        assert "；未填报：山阳区、马村区、中站区" in client.get(url).content.decode()
+        past = datetime.datetime(2022, 11, 28, 12, 0, tzinfo=SHANGHAI)
+        Week.objects.filter(pk=week.pk).update(deadline=past)  # the kept computation stays
+        assert "逾期未填报：山阳区、马村区、中站区" in client.get(url).content.decode()
