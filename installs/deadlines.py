@@ -28,6 +28,10 @@ def week_deadline(week: Week) -> datetime.datetime:
     return deadline_rules.default_deadline(week.date, settings.DEADLINE_DEFAULT)
 
 
+def deadline_passed(week: Week, *, now: datetime.datetime | None = None) -> bool:
+    return (now or timezone.now()) > week_deadline(week)
+
+
 def first_saves(week: Week) -> dict[int, dict[int, datetime.datetime]]:
     """
     region id → measure id → when that figure was first saved this week: the
@@ -91,6 +95,24 @@ def week_timeliness(week: Week, *, now: datetime.datetime | None = None) -> list
         )
         for region, reported, reported_at in rows
     ]
+
+
+def week_statuses(week: Week, *, now: datetime.datetime | None = None) -> dict[int, str] | None:
+    """
+    region id → its timeliness now, exactly as the 填报情况 panel shows it
+    (``week_timeliness``), for the summary above the table and the notice.
+
+    None when the week's timeliness is not known: it has figures and none of
+    them was saved through the app (no history record: a fixture or a loaded
+    backup), so their times say when they were loaded, not when the districts
+    reported. A week with no figure yet is known: nobody has reported.
+    """
+    snapshots = Snapshot.objects.filter(week=week)
+    # The records of the figures there now (a deleted figure leaves one too).
+    saved = Snapshot.history.model.objects.filter(id__in=snapshots.values("pk"))
+    if snapshots.exists() and not saved.exists():
+        return None
+    return {row.region.pk: row.status for row in week_timeliness(week, now=now)}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ every UI string). The ranking page shows the paragraphs; the notice reuses them.
 
 Every number here comes from ``installs.rules`` (rates, ranks, percentage
 points) or ``installs.pace`` (stalled, bands), so the summary and the table
-cannot disagree.
+cannot disagree; whether a region reported on time is the 填报情况 panel's
+status (``installs.deadlines.week_statuses``), passed in, never judged here.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import pgettext
 
-from installs import layout, rules
+from installs import deadline_rules, layout, rules
 
 if TYPE_CHECKING:
     from installs.progress import WeekProgress
@@ -73,22 +74,32 @@ class WeekSummary:
     date: datetime.date
     reported: int  # 已填报 n …
     region_count: int  # … of N
-    unreported: list[str]  # 未填报, official order
+    unreported: list[str]  # 未填报 (no figure at all), official order
     partial: list[str]  # 部分填报, official order
     # 沿用M月D日数据: per week carried from, the regions (or region and measure) carried.
     carried: list[tuple[datetime.date, list[str]]]
-    # 按时填报: how many reported before 填报截止时间. There is no deadline for
-    # reporting yet; when one exists, fill this in week_summary (and the paragraph
-    # words it). None means "not known", never zero.
+    # 按时填报: how many reported by the 填报截止时间, as the 填报情况 panel counts
+    # them. None when the week's timeliness is not known (its figures were loaded,
+    # not saved through the app: deadlines.week_statuses), never zero for "unknown".
     reported_on_time: int | None
+    late: list[str]  # 逾期填报: reported after the deadline
+    # 逾期未填报: not fully reported and the deadline passed (unreported and partial alike).
+    overdue: list[str]
     measures: list[MeasureSummary]
     stalled: list[str]  # regions with no new installs in any measure not yet complete
 
 
-def week_summary(progress: WeekProgress, forecast: pd.DataFrame) -> WeekSummary:
+def week_summary(
+    progress: WeekProgress,
+    forecast: pd.DataFrame,
+    *,
+    statuses: dict[int, str] | None = None,
+) -> WeekSummary:
     """
     The facts of one computed week. ``progress``: ``selectors.week_progress``;
-    ``forecast``: ``pace.forecast`` of the same week (``selectors.week_forecast``).
+    ``forecast``: ``pace.forecast`` of the same week (``selectors.week_forecast``);
+    ``statuses``: region id → ``deadline_rules`` status as on the 填报情况 panel
+    (``deadlines.week_statuses``), None when the week's timeliness is not known.
     """
     names = {region.pk: region for region in progress.regions}
     order = {region.pk: place for place, region in enumerate(progress.regions)}
@@ -129,10 +140,25 @@ def week_summary(progress: WeekProgress, forecast: pd.DataFrame) -> WeekSummary:
         unreported=[r.name for r in progress.regions if r.pk in progress.missing_region_ids],
         partial=[r.name for r in progress.regions if r.pk in progress.partial_region_ids],
         carried=layout.carried_groups(progress),
-        reported_on_time=None,
+        reported_on_time=_on_time(progress, statuses),
+        late=_with_status(progress, statuses, deadline_rules.LATE),
+        overdue=_with_status(progress, statuses, deadline_rules.OVERDUE),
         measures=measures,
         stalled=_stalled_regions(forecast, names, order),
     )
+
+
+def _on_time(progress: WeekProgress, statuses: dict[int, str] | None) -> int | None:
+    if statuses is None:
+        return None
+    return len(_with_status(progress, statuses, deadline_rules.ON_TIME))
+
+
+def _with_status(progress: WeekProgress, statuses: dict[int, str] | None, status: str) -> list[str]:
+    """The active regions with this timeliness, official order (none when it is not known)."""
+    if statuses is None:
+        return []
+    return [r.name for r in progress.regions if r.active and statuses.get(r.pk) == status]
 
 
 def _percent(fraction: Decimal) -> str:
@@ -258,10 +284,18 @@ def _reporting_text(summary: WeekSummary) -> str:
         "reported": summary.reported,
         "total": summary.region_count,
     }
-    if summary.reported_on_time is not None:
+    # No region reported yet: "0 on time" says nothing.
+    if summary.reported_on_time is not None and summary.reported:
         text += _(", %(count)s on time") % {"count": summary.reported_on_time}
-    if summary.unreported:
-        text += _("; not reported: %(regions)s") % {"regions": _names(summary.unreported)}
+    if summary.late:
+        text += _("; reported late: %(regions)s") % {"regions": _names(summary.late)}
+    # Once the deadline has passed, a region with no figure is 逾期未填报.
+    overdue = [name for name in summary.unreported if name in summary.overdue]
+    pending = [name for name in summary.unreported if name not in summary.overdue]
+    if overdue:
+        text += _("; overdue, not reported: %(regions)s") % {"regions": _names(overdue)}
+    if pending:
+        text += _("; not reported: %(regions)s") % {"regions": _names(pending)}
     if summary.partial:
         text += _("; partly reported: %(regions)s") % {"regions": _names(summary.partial)}
     for date, names in summary.carried:
@@ -292,16 +326,12 @@ def _measure_text(measure: MeasureSummary) -> str:
     if measure.bottom:
         clauses.append(_("last three: %(places)s") % {"places": _places_text(measure.bottom)})
     if measure.deadline is not None:
-        missing = len(measure.will_miss)
-        if missing:
+        if measure.will_miss:
+            # Named, not counted: the notice tells each district where it stands.
             clauses.append(
-                ngettext(
-                    "at the current pace %(count)s region cannot reach %(target)s by %(deadline)s",
-                    "at the current pace %(count)s regions cannot reach %(target)s by %(deadline)s",
-                    missing,
-                )
+                _("at the current pace cannot reach %(target)s by %(deadline)s: %(regions)s")
                 % {
-                    "count": missing,
+                    "regions": _names(measure.will_miss),
                     "target": measure.target_rate,
                     "deadline": date_text(measure.deadline),
                 }

@@ -174,8 +174,10 @@ class ProgressTable(tables.Table):
         rows = layout.region_rows(progress)
         for position, row in enumerate(rows):
             row["position"] = position
+        # The kinds of mark this week's table shows: the legend lists only those.
+        self.marks_used: set[str] = set()
         if movement or flags:
-            add_insight_marks(rows, progress, movement or {}, flags or {})
+            self.marks_used = add_insight_marks(rows, progress, movement or {}, flags or {})
         super().__init__(
             data=ProgressData(rows),
             extra_columns=measure_columns(progress.measures),
@@ -319,6 +321,10 @@ BAND_LABELS = {
     rules.BAND_FAR_BEHIND: gettext_lazy("Far behind"),
 }
 STALLED_GLYPH = "停"
+# The kinds of mark besides the bands (rules.BAND_*), as add_insight_marks reports them.
+MARK_STALLED = "stalled"
+MARK_UP = "up"
+MARK_DOWN = "down"
 NOT_REPORTED_CELL = gettext_lazy("Not reported")
 
 
@@ -348,14 +354,16 @@ def add_insight_marks(
     progress: WeekProgress,
     movement: dict[tuple[int, int], int],
     flags: dict[tuple[int, int], dict],
-) -> None:
+) -> set[str]:
     """
     The marks of each row, as "<slug>_move" (名次: ↑2 or ↓1 since last week;
     nothing when unchanged or not ranked last week), "<slug>_band_mark" (安装率:
     the target band where it is behind or far behind) and "<slug>_stalled_mark"
     (环比新增安装数: 停滞（本周无新增）) strings; a pair has 停 or a band, never
-    both. Texts are translated once per table.
+    both (see below). Texts are translated once per table. Returns the kinds
+    used (MARK_UP, MARK_DOWN, MARK_STALLED and the bands), for the legend.
     """
+    used: set[str] = set()
     up, down = (
         _("Up %(places)s places since last week"),
         _("Down %(places)s places since last week"),
@@ -380,19 +388,27 @@ def add_insight_marks(
             places = movement.get(pair)
             if places is not None and places > 0:
                 row[move_key] = mark_html("mark-move up", f"↑{places}", up % {"places": places})
+                used.add(MARK_UP)
             elif places is not None and places < 0:
                 row[move_key] = mark_html(
                     "mark-move down", f"↓{-places}", down % {"places": -places}
                 )
+                used.add(MARK_DOWN)
             flag = flags.get(pair)
             if flag is None:
                 continue
-            # One status per region and measure: stalled says more than its band
-            # (no new installs is always far behind), so a stalled pair shows only 停.
+            # One status per region and measure, though 停 and the band sit in different
+            # cells: 停 wins. It is the stronger alarm (nothing at all this week), and a
+            # region with no new installs is nearly always behind too, so showing both
+            # would mark almost every stalled row twice (the seed week: 28 of 33 rate
+            # cells instead of 12). The band stays on the region's page and the pace page.
             if flag["stalled"]:
                 row[stalled_key] = stalled
+                used.add(MARK_STALLED)
             elif flag.get("band") in bands:
                 row[band_key] = bands[flag["band"]]
+                used.add(flag["band"])
+    return used
 
 
 def progress_table(

@@ -135,6 +135,8 @@ class ParsedTable:
     computed: dict[tuple[int | None, int], dict[str, FileValue]] = field(default_factory=dict)
     errors: list[CellMessage] = field(default_factory=list)
     warnings: list[CellMessage] = field(default_factory=list)
+    # What was read and deliberately left out (a carried figure: 沿用数据，未导入).
+    notes: list[CellMessage] = field(default_factory=list)
     measures: list[Measure] = field(default_factory=list)  # in the file's column order
 
     @property
@@ -564,7 +566,27 @@ def _read_rows(parsed: ParsedTable, rows, header: _Header, regions: list[Region]
         _read_computed(parsed, rows, r, header, region)
 
 
+def is_carried(value: object) -> bool:
+    """
+    A 环比新增安装数 cell of a carried figure, as the app exports it (未填报※,
+    layout.carried_cell_text): the figures beside it are an earlier week's,
+    shown because the region did not report this one.
+    """
+    return normal_text(value).endswith(layout.CARRIED_MARK)
+
+
 def _read_figure(parsed: ParsedTable, rows, r: int, group: _Column, region: Region) -> None:
+    new_col = group.columns.get("new")
+    if new_col is not None and is_carried(_cell(rows, r, new_col)):
+        # Importing them would store another week's figures as this week's report.
+        parsed.notes.append(
+            CellMessage(
+                address(r, new_col),
+                _("%(region)s %(measure)s: carried figures, not imported")
+                % {"region": region.name, "measure": group.measure},
+            )
+        )
+        return
     cells = {}
     for name in ("households", "installed"):
         col = group.columns[name]
@@ -688,7 +710,7 @@ def computed_warnings(parsed: ParsedTable, progress: WeekProgress) -> list[CellM
 
 
 def _disagreement(name: str, value: object, app: dict) -> str:
-    if normal_text(value) in BLANKS:
+    if normal_text(value) in BLANKS or is_carried(value):
         return ""
     label = layout.FIELD_LABELS[name]
     if name == "rate":

@@ -10,6 +10,8 @@ as few times as they need.
 from __future__ import annotations
 
 import base64
+import ctypes
+import gc
 import hashlib
 import io
 import threading
@@ -101,6 +103,40 @@ def test_it_makes_one_a4_landscape_page_with_every_region_and_the_totals(publish
         cells = [total[f"{measure}_{field}"] for field in ("households", "installed", "new")]
         assert "".join(cells) + total[f"{measure}_rate"] in text
     assert "进度通报（第1期）" in text
+
+
+def pdf_fonts(data: bytes) -> set[str]:
+    """The fonts the PDF's text is drawn with (subset prefixes dropped), as PDFium reads them."""
+    document = pypdfium2.PdfDocument(data)
+    fonts = set()
+    try:
+        for page in document:
+            for obj in page.get_objects(max_depth=5):
+                if pypdfium2.raw.FPDFPageObj_GetType(obj.raw) == pypdfium2.raw.FPDF_PAGEOBJ_TEXT:
+                    font = pypdfium2.raw.FPDFTextObj_GetFont(obj.raw)
+                    name = ctypes.create_string_buffer(256)
+                    pypdfium2.raw.FPDFFont_GetBaseFontName(font, name, 256)
+                    fonts.add(name.value.decode().split("+")[-1])
+    finally:
+        document.close()
+    return fonts
+
+
+def test_it_draws_every_text_with_the_simplified_chinese_font(published):
+    # The chart's SVG text too: with a bare sans-serif it took the Japanese face for Han and
+    # DejaVu for digits, two more fonts to subset and embed (about 90 KB and some 30 ms).
+    assert pdf_fonts(bytes(published.pdf)) == {"Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC-Bold"}
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_it_leaves_the_cycle_collector_as_it_found_it(seed_week, enabled):
+    # The layout runs with the collector off (notice_documents._young_garbage_only).
+    (gc.enable if enabled else gc.disable)()
+    try:
+        notices.notice_preview(seed_week)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
 
 
 def test_it_writes_the_summary_of_the_ranking_page_into_text_and_pdf(published):

@@ -6,6 +6,7 @@ the DOM (aria-label), counted on the seed week; rank movement; target bands; 停
 from __future__ import annotations
 
 import datetime
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -104,6 +105,14 @@ def cell(rows, region: str, key: str) -> Cell:
     return rows[region][COLUMNS.index(key)]
 
 
+def legend(client, url: str = URL) -> list[str]:
+    """The legend's lines under the table, by class, and whether the bands' note is there."""
+    page = client.get(url).content.decode()
+    start = page.index('<ul class="legend"')
+    lines = re.findall(r'<li class="(legend-[a-z-]+)"', page[start : page.index("</ul>", start)])
+    return lines + (["legend-note"] if 'class="legend-note"' in page else [])
+
+
 @pytest.fixture
 def leader(client, db):
     client.force_login(make_user("lingdao", "leader"))
@@ -189,6 +198,11 @@ class TestTheSeedWeek:
         rows = marked_table(leader)
         kinds = Counter(m.glyph for cells in rows.values() for c in cells for m in c.marks)
         assert kinds == {"停": 16}
+        assert legend(leader) == ["legend-stalled"]
+
+    def test_its_legend_lists_only_the_marks_in_the_table(self, leader):
+        # No ◐ and no rank movement this week: not in the legend either.
+        assert legend(leader) == ["legend-far-behind", "legend-stalled", "legend-note"]
 
 
 @pytest.mark.django_db
@@ -211,6 +225,11 @@ class TestRankMovement:
     def test_it_shows_places_gained_and_lost_in_the_rank_cell(self, leader):
         assert self.moves(leader, "丙区") == [("↑2", "名次较上周上升2位")]
         assert self.moves(leader, "甲区") == [("↓1", "名次较上周下降1位")]
+
+    def test_its_legend_explains_the_movement_and_nothing_else(self, leader):
+        # No deadline set: no band; 甲区 fell from 90 to 60 installed: 停 (no new installs).
+        assert legend(leader) == ["legend-stalled", "legend-move"]
+        assert legend(leader, "/weeks/2022-11-14/") == []
 
     def test_it_shows_nothing_for_the_same_place(self, leader):
         assert self.moves(leader, "乙区") == []  # 2nd both weeks, tied this week
@@ -262,7 +281,19 @@ class TestBands:
         ]
 
     def test_a_stalled_region_shows_only_stalled(self, leader):
+        # 停 wins over its band (far behind: no new installs), though they would sit in
+        # different cells: one status per region and measure, or nearly every stalled
+        # row carries two marks (tables.add_insight_marks).
         assert self.marks(leader, "甲区") == ["停"]
+
+    def test_its_legend_lists_both_bands_and_stalled(self, leader):
+        assert legend(leader) == [
+            "legend-behind",
+            "legend-far-behind",
+            "legend-stalled",
+            "legend-move",  # all four tied last week: every one but 丁区 moved down
+            "legend-note",
+        ]
 
     def test_a_region_under_half_the_pace_needed_is_far_behind(self, leader):
         assert self.marks(leader, "乙区") == ["●"]  # 59 to go: 11.8 a week needed, 1 done

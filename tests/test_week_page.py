@@ -180,8 +180,11 @@ def test_it_shows_the_title_date_line_and_note(leader_client):
     assert "备注:本表以安装率进行排名,安装率=已安装户数/应安装户数×100%。" in page
 
 
-def test_it_says_how_many_regions_reported(leader_client):
-    assert "已填报 11/11 个区县" in leader_client.get(URL).content.decode()
+def test_it_says_how_many_regions_reported_once(leader_client):
+    # In the summary above the table; the status line above it no longer repeats it.
+    page = leader_client.get(URL).content.decode()
+    assert page.count("11/11") == 1
+    assert "已填报11/11个区县" in page
 
 
 @override_settings(USE_THOUSAND_SEPARATOR=True)
@@ -262,7 +265,7 @@ def test_the_carried_mark_says_which_week(leader_client, wenxian_unreported):
 
 
 def test_it_counts_only_the_regions_that_reported(leader_client, wenxian_unreported):
-    assert "已填报 10/11 个区县" in leader_client.get(URL).content.decode()
+    assert "已填报10/11个区县" in leader_client.get(URL).content.decode()
 
 
 def test_it_keeps_an_unreported_region_in_the_totals(leader_client, wenxian_unreported):
@@ -383,12 +386,14 @@ def test_it_explains_the_marks_in_a_legend(leader_client):
         page.index('<ul class="legend"') : page.index("</ul>", page.index('<ul class="legend"'))
     ]
     for glyph, text in [
-        ("◐", "进度滞后"),
         ("●", "严重滞后"),
         ("停", "停滞（本周无新增）"),
-        ("↑2", "名次较上周变化"),
     ]:
         assert glyph in legend and text in legend
+    # The seed week shows no ◐ and no rank movement: the legend lists only what the table shows
+    # (every kind is checked in tests/test_ranking_marks.py).
+    for glyph, text in [("◐", "进度滞后"), ("↑2", "名次较上周变化")]:
+        assert glyph not in legend and text not in legend
 
 
 # Navigation

@@ -342,6 +342,30 @@ def test_it_shows_leadership_the_panel_without_buttons(client, leader, city_week
     assert reverse("installs:week_lock", args=[MONDAY]) not in html
 
 
+def state_history(html: str) -> str:
+    start = html.index('class="state-history"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_it_says_no_data_when_a_week_has_no_state_change(client, bureau):
+    # The seed's weeks were loaded from the fixture: no recorded change of state.
+    from tests.factories import load_seed
+
+    load_seed()
+    client.force_login(bureau)
+    html = client.get(reverse("installs:week_status", args=["2022-11-21"])).content.decode()
+    section = state_history(html)
+    assert '<p class="empty-state">暂无数据</p>' in section
+    assert "<ol" not in section
+
+
+def test_it_lists_the_state_changes_without_the_empty_state(client, bureau, city_week):
+    week_lock(week=city_week, actor=bureau)
+    section = state_history(status_html(client, bureau))
+    assert "已锁定" in section
+    assert "暂无数据" not in section
+
+
 def test_it_refuses_the_panel_to_district_staff(client, city_week):
     client.force_login(make_user("boai", "district", make_region("外县", "waixian")))
     assert client.get(reverse("installs:week_status", args=[MONDAY])).status_code == 403

@@ -77,6 +77,11 @@ class ImportPreview:
     progress: WeekProgress | None = None
 
     @property
+    def notes(self) -> list[CellMessage]:
+        """What the file has and the import leaves out on purpose (carried figures)."""
+        return self.parsed.notes
+
+    @property
     def can_save(self) -> bool:
         return not self.errors and self.week_date is not None
 

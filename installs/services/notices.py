@@ -25,7 +25,7 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from installs import layout, notice_documents, outbox, selectors, summary
+from installs import deadlines, layout, notice_documents, outbox, selectors, summary
 from installs.models import Notice, OutboxMessage, Profile, Week
 
 # Two weeks published at the same moment may both take the same next number; the
@@ -86,7 +86,9 @@ def notice_content(week: Week, *, number: int | None) -> notice_documents.Notice
     with translation.override(settings.LANGUAGE_CODE):
         paragraphs = [
             notice_documents.Paragraph(label=p.label, text=p.text)
-            for p in summary.summary_paragraphs(summary.week_summary(progress, forecast))
+            for p in summary.summary_paragraphs(
+                summary.week_summary(progress, forecast, statuses=deadlines.week_statuses(week))
+            )
         ]
     return notice_documents.NoticeContent(progress=progress, number=number, paragraphs=paragraphs)
 

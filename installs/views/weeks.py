@@ -10,7 +10,17 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
-from installs import charts, layout, pace, rate_bars, revision, selectors, summary, tables
+from installs import (
+    charts,
+    deadlines,
+    layout,
+    pace,
+    rate_bars,
+    revision,
+    selectors,
+    summary,
+    tables,
+)
 from installs.models import Measure, Week
 from installs.permissions import Role, any_role_required, user_role
 from installs.progress import WeekProgress
@@ -30,9 +40,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @any_role_required
 def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = week_or_404(date)
-    # The week as computed (rules, last week's ranks, pace), reused until any figure changes.
+    # The week as computed (rules, last week's ranks, pace), reused until any figure changes
+    # (or the deadline passes: the summary then names who is 逾期未填报).
+    passed = deadlines.deadline_passed(week)
     progress, movement, flags, facts, dates = revision.memoised(
-        ("ranking", week.pk, week.state), lambda: _ranking_data(week)
+        ("ranking", week.pk, week.state, passed), lambda: _ranking_data(week)
     )
     table = tables.progress_table(progress, request=request, movement=movement, flags=flags)
     return render(
@@ -76,7 +88,7 @@ def _ranking_data(week: Week) -> tuple:
     movement = selectors.week_rank_movement(progress)
     forecast = selectors.week_forecast(progress)
     flags = pace.flags(forecast)
-    facts = summary.week_summary(progress, forecast)
+    facts = summary.week_summary(progress, forecast, statuses=deadlines.week_statuses(week))
     return progress, movement, flags, facts, selectors.week_dates()
 
 

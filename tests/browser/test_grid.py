@@ -49,7 +49,7 @@ def test_it_saves_a_pasted_block_and_the_ranking_page_shows_it(login, live_serve
     qinyang = page.locator("tbody tr", has_text="沁阳市")
     # households, installed, new installs (29677 - 29577), rate of 自闭阀·管道气
     assert "87326\t29677\t100\t34.0%" in qinyang.inner_text()
-    assert "2/11" in page.inner_text(".reported-count")
+    assert "已填报2/11个区县" in page.inner_text(".week-summary")
     save_screenshot(page, "grid-then-ranking")
 
 

@@ -94,6 +94,8 @@ class Command(BaseCommand):
                 )
         for warning in preview.warnings:
             self.stdout.write(self.style.WARNING(f"warning: {warning}"))
+        for note in preview.notes:
+            self.stdout.write(f"note: {note}")
         if preview.errors:
             for error in preview.errors:
                 self.stderr.write(self.style.ERROR(str(error)))
