@@ -41,7 +41,7 @@ def level_title(area: Area | None) -> str:
 
 
 def child_label(area: Area | None) -> str:
-    """The first column's heading: 市 under a province, 省(自治区、直辖市) under the nation."""
+    """The first column's heading: 市 under a province, 省（自治区、直辖市） under the nation."""
     return str(CITY_LABEL if area is not None else PROVINCE_LABEL)
 
 

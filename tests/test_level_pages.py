@@ -53,7 +53,7 @@ def row_text(page: str, name: str) -> str:
 def test_the_nations_table(bureau):
     page = bureau.get(PAGE, {"area": ""}).content.decode()
     assert "全国燃气居民用户安全装置加装情况进度表" in page
-    assert "省(自治区、直辖市)" in page
+    assert "省（自治区、直辖市）" in page
     # 河南省: 500 households, 170 installed, new 60, 34.0%, second, down 1; 3 of 4 counties.
     assert row_text(page, "河南省") == "河南省 ※已填报 3/4|500|170|60|34.0%|2↓1"
     assert row_text(page, "山西省") == "山西省 已填报 1/1|1000|400|300|40.0%|1↑1"
