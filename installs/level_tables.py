@@ -129,6 +129,67 @@ def incomplete_notes(progress: LevelProgress) -> list[str]:
 # The page.
 
 
+def _named_at(ranked: list[tuple], place: int, measure) -> str:
+    """The children at one place, with their rates: 洛阳市（50.0%）、新乡市（50.0%）."""
+    installed, households = (
+        layout.cell_key(measure, "installed"),
+        layout.cell_key(measure, "households"),
+    )
+    return "、".join(
+        f"{name}（{rules.rate_text(row[installed], row[households])}）"
+        for name, rank, row in ranked
+        if rank == place
+    )
+
+
+def level_summary(progress: LevelProgress) -> list[dict]:
+    """
+    A few lines above the table, as the city's summary box shows them: reporting
+    (and the children not fully reported), then per measure the parent's rate, the
+    week's new installs and the first and last places (ties named together).
+    """
+    between = "、"
+    reported, total = progress.reported_count
+    text = _("Reported %(reported)s/%(total)s regions") % {"reported": reported, "total": total}
+    rows = level_rows(progress)
+    incomplete = [
+        f"{row['region']}（{row['reported'][0]}/{row['reported'][1]}）"
+        for row in rows
+        if not row["complete"]
+    ]
+    if incomplete:
+        text += _("; not every county reported: %(names)s") % {"names": between.join(incomplete)}
+    lines = [{"label": _("Reporting"), "text": text}]
+    for measure in progress.measures:
+        total_row = progress.total(measure)
+        ranked = [
+            (row["region"], row[layout.cell_key(measure, "rank")], row)
+            for row in rows
+            if row[layout.cell_key(measure, "rank")] is not None
+        ]
+        if total_row is None or not ranked:
+            continue
+        last_rank = max(rank for _name, rank, _row in ranked)
+        new = total_row["new"]
+        lines.append(
+            {
+                "label": str(measure),
+                "text": _(
+                    "%(area)s rate %(rate)s, new installs this week %(new)s; "
+                    "first: %(first)s; last: %(last)s."
+                )
+                % {
+                    "area": area_name(progress.area),
+                    "rate": rules.rate_text(total_row["installed"], total_row["households"]),
+                    "new": "—" if new is None else new,
+                    "first": _named_at(ranked, 1, measure),
+                    "last": _named_at(ranked, last_rank, measure),
+                },
+            }
+        )
+    return lines
+
+
 def body_html(progress: LevelProgress, link_for_code) -> str:
     """
     The table's body rows and 合计 as one string; ``link_for_code(code)`` gives

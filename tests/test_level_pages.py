@@ -151,3 +151,18 @@ def test_one_city_shows_no_breadcrumbs_and_no_level(client, db):
     assert "breadcrumbs" not in page
     assert "city-standing" not in page
     assert "焦作市燃气居民用户安全装置加装情况进度表" in page
+
+
+def test_the_summary_above_a_provinces_table(bureau):
+    page = bureau.get(PAGE, {"area": "410000"}).content.decode()
+    summary = re.sub(
+        r"<[^>]+>",
+        "",
+        re.search(r'<section class="week-summary".*?</section>', page, re.S).group(0),
+    )
+    assert "已填报3/4个区县；未全部填报：焦作市（1/2）" in summary
+    # 170/500, new 10+10+40; 洛阳市 first, 焦作市 and 新乡市 tied last.
+    assert (
+        "河南省安装率34.0%，本周新增安装60户；第一名：洛阳市（50.0%）；"
+        "最后一名：焦作市（30.0%）、新乡市（30.0%）。"
+    ) in summary

@@ -113,6 +113,7 @@ def level_detail(request: HttpRequest, week: Week, area: Area | None) -> HttpRes
                 level_tables.body_html(progress, lambda code: f"{path}?{urlencode({'area': code})}")
             ),
             "incomplete_notes": level_tables.incomplete_notes(progress),
+            "summary": level_tables.level_summary(progress),
             "breadcrumbs": breadcrumbs(request, area),
             "previous_url": _week_url(progress.previous_week),
             "next_url": _week_url(progress.next_week),
