@@ -166,3 +166,20 @@ def test_the_summary_above_a_provinces_table(bureau):
         "河南省安装率34.0%，本周新增安装60户；第一名：洛阳市（50.0%）；"
         "最后一名：焦作市（30.0%）、新乡市（30.0%）。"
     ) in summary
+
+
+def test_the_workbook_of_the_nation_is_marked_unpublished(bureau):
+    bureau.get(PAGE, {"area": ""})
+    ws = load_workbook(io.BytesIO(bureau.get(EXPORT).content)).active
+    assert ws["A1"].value == "全国燃气居民用户安全装置加装情况进度表"
+    assert ws["A3"].value == "省（自治区、直辖市）"
+    assert ws["A2"].value.startswith("(2022.11.21)") and "未发布" in ws["A2"].value
+    assert [ws.cell(row=r, column=1).value for r in (6, 7, 8)] == ["河南省※", "山西省", "合计"]
+    assert ws.cell(row=8, column=2).value == 1500
+
+
+def test_the_week_picker_keeps_the_level(bureau):
+    bureau.get(PAGE, {"area": "410000"})
+    page = bureau.get("/weeks/", {"date": "2022-11-14"}, follow=True).content.decode()
+    assert "河南省燃气居民用户安全装置加装情况进度表" in page
+    assert '<option value="2022-11-14" selected>' in page

@@ -92,7 +92,9 @@ def city_standing_lines(week: Week, city: Area) -> list[str]:
     ]
 
 
-def level_detail(request: HttpRequest, week: Week, area: Area | None) -> HttpResponse:
+def level_detail(
+    request: HttpRequest, week: Week, area: Area | None, *, week_options: str = ""
+) -> HttpResponse:
     progress = level_selectors.computed_level(week, area)
     path = request.path
     reported, total = progress.reported_count
@@ -102,6 +104,7 @@ def level_detail(request: HttpRequest, week: Week, area: Area | None) -> HttpRes
         {
             "progress": progress,
             "week": week,
+            "week_options": week_options,
             "area": area,
             "title": level_tables.level_title(area),
             "date_line": layout.date_line(week.date),

@@ -33,7 +33,9 @@ def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
     area = areas.current_area(request)
     if area is None or not area.is_city:
         # A province's table of its cities, the nation's of its provinces.
-        return levels.level_detail(request, week, area)
+        return levels.level_detail(
+            request, week, area, week_options=_week_options(selectors.week_dates(), week.date)
+        )
     # The week as computed (rules, last week's ranks, pace), reused until any figure changes.
     progress, movement, flags, facts, dates = revision.memoised(
         ("ranking", week.pk, week.state), lambda: _ranking_data(week)
