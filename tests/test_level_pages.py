@@ -12,7 +12,8 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from installs.models import Profile
+from installs.models import Profile, Week
+from installs.services.api_tokens import api_token_create
 from tests.factories import load_seed, make_user
 from tests.tree import two_provinces
 
@@ -183,3 +184,15 @@ def test_the_week_picker_keeps_the_level(bureau):
     page = bureau.get("/weeks/", {"date": "2022-11-14"}, follow=True).content.decode()
     assert "河南省燃气居民用户安全装置加装情况进度表" in page
     assert '<option value="2022-11-14" selected>' in page
+
+
+def test_a_token_reads_the_published_levels(client, db):
+    two_provinces(state=Week.State.PUBLISHED)
+    _token, key = api_token_create(name="城市运行管理服务平台")
+    header = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    nation = client.get(API, **header).json()
+    assert [c["name"] for c in nation["children"]] == ["河南省", "山西省"]
+    province = client.get(API, {"area": "410000"}, **header).json()
+    assert [c["figures"]["valve_pipe"]["rank"] for c in province["children"]] == [2, 2, 1]
+    city = client.get(API, {"area": "410800"}, **header).json()
+    assert "regions" in city and "children" not in city
