@@ -21,17 +21,18 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Q
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from installs import layout, rules, selectors
+from installs import areas, layout, rules, selectors
 from installs.models import ApiToken, Week
 from installs.permissions import user_role
 from installs.progress import WeekProgress
 from installs.services.api_tokens import key_hash
+from installs.views import levels
 
 # A token's last_used_at is written at most this often (not on every request).
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -131,6 +132,13 @@ def week_detail(request: HttpRequest, date: datetime.date) -> JsonResponse:
         week = None  # a token reads published weeks only
     if week is None:
         return _error(404, "not_found", _("There is no week of %(date)s.") % {"date": date})
+    try:
+        area = areas.current_area(request)
+    except Http404:
+        return _error(404, "not_found", _("There is no such area."))
+    if area is None or not area.is_city:
+        # A province's table of its cities, the nation's of its provinces.
+        return levels.level_json(week, area)
     return JsonResponse(
         week_data(request, selectors.computed_week(week)),
         json_dumps_params={"ensure_ascii": False},

@@ -6,8 +6,9 @@ import datetime
 
 from django.http import Http404, HttpRequest, HttpResponse
 
-from installs import selectors, sheets
+from installs import areas, selectors, sheets
 from installs.permissions import any_role_required
+from installs.views import levels
 
 
 @any_role_required
@@ -15,6 +16,9 @@ def week_export(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = selectors.week_for_date(date)
     if week is None:
         raise Http404
+    area = areas.current_area(request)
+    if area is None or not area.is_city:
+        return levels.level_export(week, area)
     workbook = sheets.week_workbook(selectors.computed_week(week))
     return sheets.workbook_response(
         workbook,

@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
 from installs import (
+    areas,
     charts,
     deadlines,
     layout,
@@ -24,7 +25,7 @@ from installs import (
 from installs.models import Measure, Week
 from installs.permissions import Role, any_role_required, user_role
 from installs.progress import WeekProgress
-from installs.views import week_or_404
+from installs.views import levels, week_or_404
 
 
 @any_role_required
@@ -40,6 +41,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @any_role_required
 def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = week_or_404(date)
+    area = areas.current_area(request)
+    if area is None or not area.is_city:
+        # A province's table of its cities, the nation's of its provinces.
+        return levels.level_detail(
+            request, week, area, week_options=_week_options(selectors.week_dates(), week.date)
+        )
     # The week as computed (rules, last week's ranks, pace), reused until any figure changes
     # (or the deadline passes: the summary then names who is 逾期未填报).
     passed = deadlines.deadline_passed(week)
@@ -65,6 +72,8 @@ def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
             # The ordering the table accepted (unknown columns dropped), kept on the week links.
             "sort": str(table.order_by or ""),
             "rate_bars": _rate_bars(progress),
+            # Several cities only: 全国 › 河南省 › 焦作市 and the city's rank in its province.
+            **levels.city_context(request, week, area),
         },
     )
 

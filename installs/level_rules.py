@@ -1,0 +1,152 @@
+"""
+The table at every level above the city: a province's table of its cities, the
+nation's of its provinces, summed from the counties' rows of the week.
+
+No Django here. The input is the counties' ``rules.week_table`` of the week, the
+carried figures already in it (``rules.carry_forward``), so a late county counts
+in its city as it counts in the city's own table and never lowers the sum.
+Ranking, rates and rounding are the ones of ``installs.rules``: this module only
+sums and hands the sums to ``rates``, ``rank_by_rate`` and ``week_totals``.
+
+The aggregation rule, per child (a province's city, the nation's province) and measure:
+- households, installed: the sums over the child's counties, carried figures included;
+- new (环比新增安装数): the sum of the counties' new installs, a county whose
+  figure is carried (未填报) adding nothing, exactly as the 合计 row of the city's
+  own table adds it; missing when no county of the child has new installs;
+- rate: Σ installed / Σ households (``rules.rates``: one division, so equal
+  fractions tie), shown through ``rules.rate_text``;
+- rank: competition ranks among the siblings (``rules.rank_by_rate``: 1, 1, 3);
+- 合计 at the parent: ``rules.week_totals`` over the children's sums;
+- reported n/N: of the child's active counties, how many reported the week
+  (``rules.reporting_count``); a child with n < N is marked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from installs import rules
+
+# One row per (child, measure) with any figure among its counties, in the order
+# of the children given, then of the measures as first met.
+LEVEL_COLUMNS = ["child", "measure", "households", "installed", "new", "rate", "rank"]
+
+
+def child_sums(
+    table: pd.DataFrame, child_of: Mapping[int, int], children: Sequence[int]
+) -> pd.DataFrame:
+    """
+    The counties' rows summed per (child, measure): households, installed and new
+    (see the module's rule), rate and rank among the children. ``table`` holds
+    ``region``, ``measure``, ``households``, ``installed`` and ``new`` (a county's
+    ``rules.week_table`` or a previous week's figures without ``new``);
+    ``child_of`` maps a county to its child; counties not in it are left out.
+    """
+    child = table["region"].map(child_of)
+    kept = table[child.notna()]
+    frame = pd.DataFrame(
+        {
+            "child": child[child.notna()].astype("int64").to_numpy(),
+            "measure": kept["measure"].to_numpy(dtype="int64"),
+            "households": kept["households"].to_numpy(dtype="int64"),
+            "installed": kept["installed"].to_numpy(dtype="int64"),
+            "new": (
+                pd.array(kept["new"], dtype="Int64")
+                if "new" in kept
+                else pd.array([None] * len(kept), dtype="Int64")
+            ),
+        }
+    )
+    grouped = frame.groupby(["child", "measure"], sort=False)
+    sums = pd.DataFrame(
+        {
+            "households": grouped["households"].sum(),
+            "installed": grouped["installed"].sum(),
+            # Carried counties (new missing) add nothing; all of them missing: missing.
+            "new": grouped["new"].sum(min_count=1).astype("Int64"),
+        }
+    ).reset_index()
+    position = {c: i for i, c in enumerate(children)}
+    sums = sums[sums["child"].isin(position)]
+    sums = sums.assign(_order=sums["child"].map(position)).sort_values("_order", kind="stable")
+    sums = sums.drop(columns="_order").reset_index(drop=True)
+    sums["rate"] = rules.rates(sums["installed"], sums["households"])
+    sums["rank"] = rules.rank_by_rate(sums["rate"], sums["measure"])
+    return sums[LEVEL_COLUMNS]
+
+
+def level_totals(sums: pd.DataFrame) -> pd.DataFrame:
+    """合计 at the parent: ``rules.week_totals`` of the children's sums, indexed by measure."""
+    return rules.week_totals(sums)
+
+
+def level_movement(current: pd.DataFrame, previous: pd.DataFrame) -> pd.Series:
+    """
+    Places each child gained in each measure since the previous week (positive =
+    up; ``rules.rank_movement``), aligned on ``current``'s index; missing where
+    the child was not ranked in either week. Both frames are ``child_sums``.
+    """
+    before = dict(
+        zip(
+            zip(previous["child"].tolist(), previous["measure"].tolist(), strict=True),
+            previous["rank"].tolist(),
+            strict=True,
+        )
+    )
+    pairs = zip(current["child"].tolist(), current["measure"].tolist(), strict=True)
+    previous_rank = pd.Series(
+        [before.get(pair, pd.NA) for pair in pairs], index=current.index, dtype="Int64"
+    )
+    return rules.rank_movement(current["rank"], previous_rank)
+
+
+def reported_by_child(
+    reported: Collection[int], active_by_child: Mapping[int, Collection[int]]
+) -> dict[int, tuple[int, int]]:
+    """Per child, (counties reported, active counties): ``rules.reporting_count`` on its counties."""
+    return {
+        child: rules.reporting_count(reported, regions)
+        for child, regions in active_by_child.items()
+    }
+
+
+def fully_reported(count: tuple[int, int]) -> bool:
+    """Every active county of the child reported the week (n = N); otherwise it is marked."""
+    reported, total = count
+    return reported >= total
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A child's place among its siblings in one measure: rank of how many, and its movement."""
+
+    measure: int
+    rank: int | None
+    ranked: int
+    move: int | None
+
+
+def child_standing(sums: pd.DataFrame, movement: pd.Series, child: int) -> list[Standing]:
+    """A child's rank and movement per measure (e.g. 焦作市在河南省：自闭阀第2名↑1)."""
+    standings = []
+    for measure, rows in sums.groupby("measure", sort=False):
+        ranked = int(rows["rank"].notna().sum())
+        mine = rows[rows["child"] == child]
+        if mine.empty:
+            continue
+        index = mine.index[0]
+        rank = mine["rank"].iloc[0]
+        move = movement.get(index, pd.NA)
+        standings.append(
+            Standing(
+                measure=int(measure),
+                rank=None if rank is pd.NA else int(rank),
+                ranked=ranked,
+                move=None if move is pd.NA or move is None or np.isnan(move) else int(move),
+            )
+        )
+    return standings
