@@ -87,7 +87,16 @@ def covers_deployment(user) -> bool:
     the lineage of the root's home (in a deployment of one city, its city and
     its province cover it too). Other roles never do.
     """
-    if user_role(user) != Role.BUREAU:
+    return user_role(user) == Role.BUREAU and sees_deployment(user)
+
+
+def sees_deployment(user) -> bool:
+    """
+    Whether an account's subtree is the whole deployment (bound to no area, or to
+    one on the lineage of the root's home): what is one for all cities (the
+    weekly notice, the delivery log) is theirs to read.
+    """
+    if user_role(user) is None:
         return False
     top = bound_area(user)
     return top is None or top.pk in {area.pk for area in lineage(descend(None))}
@@ -110,9 +119,26 @@ def readable_region(user, region: Region) -> bool:
 
 
 def city_for(request) -> Area | None:
-    """The city a county page shows: the current area when it is a city, else None (choose one)."""
+    """
+    The city a county page shows: the current area when it is a city, or the only
+    active city under it. None: a choice to make (``must_choose_city``), or a
+    deployment with no city at all (then the pages show what they showed before
+    the tree: every region, that is none).
+    """
     area = current_area(request)
-    return area if area is not None and area.is_city else None
+    if area is not None and area.is_city:
+        return area
+    cities = cities_in(area)
+    return cities[0] if len(cities) == 1 else None
+
+
+def must_choose_city(request) -> bool:
+    """Whether a county page must first offer the cities of the current area (请选择城市)."""
+    area = current_area(request)
+    if area is not None and area.is_city:
+        return False
+    cities = cities_in(area)
+    return len(cities) != 1 and not (area is None and not cities)
 
 
 def cities_in(area: Area | None) -> list[Area]:

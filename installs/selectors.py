@@ -213,7 +213,7 @@ def city_key(city: Area | None) -> tuple:
 
 def reported_counts(weeks: list[Week], city: Area | None = None) -> dict[int, int]:
     """
-    Week id → how many active regions reported it (``rules.has_reported``,
+    Week id → how many active regions (under ``city``, which may be a province) reported it (``rules.has_reported``,
     ``rules.reporting_count``); of ``active_region_count()``. Two queries for any
     number of weeks: the active measures, and each week's (region, measure) figures.
     """
@@ -221,7 +221,7 @@ def reported_counts(weeks: list[Week], city: Area | None = None) -> dict[int, in
     figures: dict[int, list[tuple[int, int]]] = {week.pk: [] for week in weeks}
     snapshots = Snapshot.objects.filter(week__in=weeks, region__active=True)
     if city is not None:
-        snapshots = snapshots.filter(region__city=city)
+        snapshots = snapshots.filter(**_under(city, "region__city"))
     rows = snapshots.order_by().values_list("week_id", "region_id", "measure_id")
     for week_id, region_id, measure_id in rows:
         figures[week_id].append((region_id, measure_id))
@@ -235,8 +235,13 @@ def active_region_count(city: Area | None = None) -> int:
     """How many regions (of ``city``) are expected to report a week."""
     regions = Region.objects.filter(active=True)
     if city is not None:
-        regions = regions.filter(city=city)
+        regions = regions.filter(**_under(city, "city"))
     return regions.count()
+
+
+def _under(area: Area, city_field: str) -> dict:
+    """A filter on ``city_field`` for the cities of ``area`` (a city, or a province: its cities)."""
+    return {city_field: area} if area.is_city else {f"{city_field}__parent": area}
 
 
 def progress_history(*, until: Week | None = None, city: Area | None = None) -> ProgressHistory:

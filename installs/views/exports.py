@@ -6,8 +6,9 @@ import datetime
 
 from django.http import Http404, HttpRequest, HttpResponse
 
-from installs import selectors, sheets
+from installs import areas, selectors, sheets
 from installs.permissions import any_role_required
+from installs.views import level_table
 
 
 @any_role_required
@@ -15,7 +16,11 @@ def week_export(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = selectors.week_for_date(date)
     if week is None:
         raise Http404
-    workbook = sheets.week_workbook(selectors.computed_week(week))
+    if areas.must_choose_city(request):
+        # A province or the nation: its level's workbook (helper `levels`).
+        return level_table(request, week, kind="xlsx")
+    city = areas.city_for(request)
+    workbook = sheets.week_workbook(selectors.computed_week(week, city))
     return sheets.workbook_response(
         workbook,
         filename=sheets.export_filename(week.date),

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
-from installs import charts, layout, pace, rate_bars, revision, selectors, summary, tables
+from installs import areas, charts, layout, pace, rate_bars, revision, selectors, summary, tables
 from installs.models import Measure, Week
 from installs.permissions import Role, any_role_required, user_role
 from installs.progress import WeekProgress
-from installs.views import week_or_404
+from installs.views import level_table, week_or_404
 
 
 @any_role_required
@@ -30,9 +30,14 @@ def home(request: HttpRequest) -> HttpResponse:
 @any_role_required
 def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = week_or_404(date)
+    if areas.must_choose_city(request):
+        # A province or the nation: the table of its cities or provinces (helper `levels`).
+        return level_table(request, week, kind="page")
+    city = areas.city_for(request)
     # The week as computed (rules, last week's ranks, pace), reused until any figure changes.
     progress, movement, flags, facts, dates = revision.memoised(
-        ("ranking", week.pk, week.state), lambda: _ranking_data(week)
+        ("ranking", week.pk, week.state, *selectors.city_key(city)),
+        lambda: _ranking_data(week, city),
     )
     table = tables.progress_table(progress, request=request, movement=movement, flags=flags)
     return render(
@@ -71,8 +76,8 @@ def _rate_bars(progress: WeekProgress) -> list[tuple[Measure, rate_bars.RateBars
     return drawn
 
 
-def _ranking_data(week: Week) -> tuple:
-    progress = selectors.computed_week(week)
+def _ranking_data(week: Week, city) -> tuple:
+    progress = selectors.computed_week(week, city)
     movement = selectors.week_rank_movement(progress)
     forecast = selectors.week_forecast(progress)
     flags = pace.flags(forecast)
