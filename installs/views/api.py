@@ -93,6 +93,7 @@ def api_view(view):
         response["Vary"] = "Authorization, Cookie"
         return response
 
+    wrapped.checks_area_itself = True  # installs.middleware.AreaChoiceMiddleware: a JSON 404
     return wrapped
 
 
