@@ -525,3 +525,15 @@ def test_an_api_token_reads_the_city_asked_for(world):
     chooser = client.get(url, headers=headers).json()
     assert {c["code"] for c in chooser["cities"]} == {"410800", "140500"}
     assert client.get(url, {"area": "000000"}, headers=headers).status_code == 404
+
+
+def test_remind_late_sends_one_reminder_per_city(world, settings):
+    settings.REMINDER_OFFSETS = "+0h"
+    Snapshot.objects.filter(week=world["weeks"][1]).delete()  # nobody has reported
+    out = io.StringIO()
+    call_command("remind_late", "--no-deliver", stdout=out)
+    reminded = Reminder.objects.filter(week=world["weeks"][1])
+    assert {r.region.slug for r in reminded} == {"jiefang", "shanyang", "zezhou", "gaoping"}
+    lines = [line for line in out.getvalue().splitlines() if "泽州县" in line or "解放区" in line]
+    assert len(lines) == 2  # one per city, neither naming the other's counties
+    assert not any("泽州县" in line and "解放区" in line for line in lines)

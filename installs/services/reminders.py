@@ -47,18 +47,9 @@ class ReminderBatch:
     messages: list[OutboxMessage] = field(default_factory=list)
 
 
-def regions_to_remind(
-    week: Week, *, city: Area | None = None, now: datetime.datetime | None = None
-) -> list[Region]:
-    """
-    The active regions (of ``city``; None: all) that have not reported the week
-    (rules.has_reported), in official order.
-    """
-    return [
-        row.region
-        for row in deadlines.week_timeliness(week, city=city, now=now)
-        if not row.reported
-    ]
+def regions_to_remind(week: Week, *, now: datetime.datetime | None = None) -> list[Region]:
+    """The active regions that have not reported the week (rules.has_reported), in official order."""
+    return [row.region for row in deadlines.week_timeliness(week, now=now) if not row.reported]
 
 
 def reminder_text(
