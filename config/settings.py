@@ -97,6 +97,8 @@ MIDDLEWARE = [
     # After the messages (it leaves one) and before any view: LoginRequiredMiddleware
     # checks in process_view, so it sends a session this one ended to the login page.
     "installs.security.AbsoluteSessionLifetimeMiddleware",
+    # ?area=<code> outside the account's subtree: a 404 on every page (installs.areas).
+    "installs.middleware.AreaChoiceMiddleware",
     # Before anything reads the body (the CSRF check reads the form in process_view).
     "installs.middleware.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

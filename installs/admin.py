@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from installs.free_text import OneLineTextValidator
-from installs.models import ApiToken, Measure, Profile, Region, Snapshot, Week
+from installs.models import ApiToken, Area, Measure, Profile, Region, Snapshot, Week
 from installs.services.accounts import (
     account_add,
     account_password_set,
@@ -147,9 +147,9 @@ class ProfileAdmin(SimpleHistoryAdmin):
     here is the list and each profile's history (who gave whom which role).
     """
 
-    list_display = ["user", "role", "region", "must_change_password"]
-    list_filter = ["role", "region", "must_change_password"]
-    list_select_related = ["user", "region"]
+    list_display = ["user", "role", "region", "area", "must_change_password"]
+    list_filter = ["role", "region", "area", "must_change_password"]
+    list_select_related = ["user", "region", "area"]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -187,6 +187,15 @@ class RoleFields(forms.Form):
         required=False,
         help_text=_("District staff only: the region they report for."),
     )
+    area = forms.ModelChoiceField(
+        label=_("area"),
+        queryset=Area.objects.filter(active=True).order_by("level", "order", "code"),
+        required=False,
+        help_text=_(
+            "Bureau staff and leadership only: the province or city they answer for; "
+            "empty: the whole deployment."
+        ),
+    )
     must_change_password = forms.BooleanField(
         label=_("must change password at next login"),
         required=False,
@@ -202,7 +211,11 @@ def check_role_fields(form: forms.BaseForm) -> None:
     if role:
         try:
             account_role_check(
-                role=role, region=region, current_region=profile.region if profile else None
+                role=role,
+                region=region,
+                current_region=profile.region if profile else None,
+                area=form.cleaned_data.get("area"),
+                current_area=profile.area if profile else None,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -211,6 +224,7 @@ def check_role_fields(form: forms.BaseForm) -> None:
 class UserWithRoleCreationForm(UserCreationForm):
     role = RoleFields.base_fields["role"]
     region = RoleFields.base_fields["region"]
+    area = RoleFields.base_fields["area"]
     must_change_password = RoleFields.base_fields["must_change_password"]
 
     def clean(self):
@@ -222,6 +236,7 @@ class UserWithRoleCreationForm(UserCreationForm):
 class UserWithRoleChangeForm(UserChangeForm):
     role = RoleFields.base_fields["role"]
     region = RoleFields.base_fields["region"]
+    area = RoleFields.base_fields["area"]
     must_change_password = RoleFields.base_fields["must_change_password"]
 
     def __init__(self, *args, **kwargs):
@@ -235,6 +250,7 @@ class UserWithRoleChangeForm(UserChangeForm):
             self.initial.update(
                 role=profile.role,
                 region=profile.region,
+                area=profile.area,
                 must_change_password=profile.must_change_password,
             )
             # A region since made inactive stays choosable for the account that has it.
@@ -281,6 +297,7 @@ class UserWithRoleAdmin(OneLineTextAdmin, UserAdmin):
                     "password2",
                     "role",
                     "region",
+                    "area",
                     "must_change_password",
                 ),
             },
@@ -288,7 +305,7 @@ class UserWithRoleAdmin(OneLineTextAdmin, UserAdmin):
     )
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Role"), {"fields": ("role", "region", "must_change_password")}),
+        (_("Role"), {"fields": ("role", "region", "area", "must_change_password")}),
         *UserAdmin.fieldsets[1:],
     )
     list_display = ["username", "get_full_name", "role", "region", "is_active", "last_login"]
@@ -302,6 +319,7 @@ class UserWithRoleAdmin(OneLineTextAdmin, UserAdmin):
                 username=data["username"],
                 role=data["role"],
                 region=data["region"],
+                area=data.get("area"),
                 password=data["password1"],
                 actor=request.user,
                 must_change_password=data["must_change_password"],
@@ -318,6 +336,7 @@ class UserWithRoleAdmin(OneLineTextAdmin, UserAdmin):
                 user=obj,
                 role=data["role"],
                 region=data["region"],
+                area=data.get("area"),
                 actor=request.user,
                 must_change_password=data["must_change_password"],
             )

@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from installs.models import Area, Profile, Region
+from installs.permissions import Role, user_role
 
 SESSION_KEY = "installs_area"
 
@@ -62,15 +63,92 @@ def bound_area(user) -> Area | None:
     return profile.area
 
 
-def home_area(user) -> Area | None:
-    """The account's own node, descending while it has exactly one active child."""
-    area = bound_area(user)
+def descend(area: Area | None) -> Area | None:
+    """``area``, or the area below it while it has exactly one active child."""
     while area is None or not area.is_city:
         below = children(area)
         if len(below) != 1:
             break
         area = below[0]
     return area
+
+
+def home_area(user) -> Area | None:
+    """The account's own node, descending while it has exactly one active child."""
+    return descend(bound_area(user))
+
+
+def covers_deployment(user) -> bool:
+    """
+    Whether an account answers for the whole deployment: the week (date, state,
+    deadline) is one reporting calendar and the targets are one set, so only
+    bureau staff who cover it open, lock, publish, unlock, unpublish, move the
+    deadline and set the targets. Covering: bound to no area, or to an area on
+    the lineage of the root's home (in a deployment of one city, its city and
+    its province cover it too). Other roles never do.
+    """
+    return user_role(user) == Role.BUREAU and sees_deployment(user)
+
+
+def sees_deployment(user) -> bool:
+    """
+    Whether an account's subtree is the whole deployment (bound to no area, or to
+    one on the lineage of the root's home): what is one for all cities (the
+    weekly notice, the delivery log) is theirs to read.
+    """
+    if user_role(user) is None:
+        return False
+    top = bound_area(user)
+    return top is None or top.pk in {area.pk for area in lineage(descend(None))}
+
+
+def writable_region(user, region: Region) -> bool:
+    """
+    Whether an account may change a county's figures (and its liaisons, and 催报 it):
+    district staff their own county, bureau staff the counties under their area.
+    """
+    role = user_role(user)
+    if role == Role.DISTRICT:
+        return user.profile.region_id == region.pk
+    return role == Role.BUREAU and region_in_subtree(bound_area(user), region)
+
+
+def readable_region(user, region: Region) -> bool:
+    """Whether an account may read a county's pages: one under the top of what it reads."""
+    return region_in_subtree(bound_area(user), region)
+
+
+def city_for(request) -> Area | None:
+    """
+    The city a county page shows: the current area when it is a city, or the only
+    active city under it. None: a choice to make (``must_choose_city``), or a
+    deployment with no city at all (then the pages show what they showed before
+    the tree: every region, that is none).
+    """
+    area = current_area(request)
+    if area is not None and area.is_city:
+        return area
+    cities = cities_in(area)
+    return cities[0] if len(cities) == 1 else None
+
+
+def must_choose_city(request) -> bool:
+    """Whether a county page must first offer the cities of the current area (请选择城市)."""
+    area = current_area(request)
+    if area is not None and area.is_city:
+        return False
+    cities = cities_in(area)
+    return len(cities) != 1 and not (area is None and not cities)
+
+
+def cities_in(area: Area | None) -> list[Area]:
+    """The active cities under ``area`` (itself when it is a city), in order."""
+    if area is not None and area.is_city:
+        return [area]
+    cities = Area.objects.filter(level=Area.Level.CITY, active=True).select_related("parent")
+    if area is not None:
+        cities = cities.filter(parent=area)
+    return list(cities.order_by("parent__order", "parent__code", "order", "code"))
 
 
 def contains(top: Area | None, area: Area | None) -> bool:

@@ -129,17 +129,21 @@ def audit_queryset(
     user=None,
     include_weeks: bool | None = None,
     include_figures: bool = True,
+    regions: list[Region] | None = None,
 ) -> QuerySet:
     """
     Value rows (dicts of COLUMNS), newest first: figure changes filtered by
     week, region and user, and the week state changes filtered by week and
     user. Week state changes belong to no region: by default they are left out
-    when a region is asked for (``include_weeks`` decides otherwise).
+    when a region is asked for (``include_weeks`` decides otherwise). ``regions``
+    limits the figure changes to those regions (an account's city); None: all.
     """
     if include_weeks is None:
         include_weeks = region is None
     order = ("-a_date", "-a_history_id")
     figures = _figure_rows(week=week, region=region, user=user)
+    if regions is not None:
+        figures = figures.filter(region_id__in=[r.pk for r in regions])
     if not include_weeks:
         return figures.order_by(*order)
     weeks = _week_rows(week=week, user=user)
@@ -270,13 +274,12 @@ def _figure_changes(row: dict) -> list[FieldChange]:
     return changes
 
 
-def audit_users() -> list:
-    """Everyone who appears in the trail, for the list's filter."""
-    ids = set(
-        Snapshot.history.model.objects.exclude(history_user=None)
-        .values_list("history_user_id", flat=True)
-        .distinct()
-    )
+def audit_users(regions: list[Region] | None = None) -> list:
+    """Everyone who appears in the trail (of ``regions``' figures and of the weeks), for the list's filter."""
+    figures = Snapshot.history.model.objects.exclude(history_user=None)
+    if regions is not None:
+        figures = figures.filter(region_id__in=[r.pk for r in regions])
+    ids = set(figures.values_list("history_user_id", flat=True).distinct())
     ids |= set(
         Week.history.model.objects.exclude(history_user=None)
         .values_list("history_user_id", flat=True)

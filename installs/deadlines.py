@@ -18,7 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from installs import deadline_rules, reporting, revision, rules
-from installs.models import Region, Snapshot, Week
+from installs.models import Area, Region, Snapshot, Week
 
 
 def week_deadline(week: Week) -> datetime.datetime:
@@ -79,11 +79,15 @@ def _week_report_times(week: Week) -> list[tuple[Region, bool, datetime.datetime
     return rows
 
 
-def week_timeliness(week: Week, *, now: datetime.datetime | None = None) -> list[RegionTimeliness]:
-    """Every active region of the week, in official order, with its timeliness now."""
+def week_timeliness(
+    week: Week, *, city: Area | None = None, now: datetime.datetime | None = None
+) -> list[RegionTimeliness]:
+    """Every active region of the week (of ``city``; None: all), in official order, with its timeliness now."""
     now = now or timezone.now()
     deadline = week_deadline(week)
     rows = revision.memoised(("report-times", week.pk), lambda: _week_report_times(week))
+    if city is not None:
+        rows = [row for row in rows if row[0].city_id == city.pk]
     return [
         RegionTimeliness(
             region=region,
@@ -187,20 +191,23 @@ class DeadlineRow:
     contacts: list
 
 
-def week_deadline_panel(week: Week, *, now: datetime.datetime | None = None) -> dict:
-    """What the status panel shows of the deadline and 催报 for one week."""
+def week_deadline_panel(
+    week: Week, *, city: Area | None = None, now: datetime.datetime | None = None
+) -> dict:
+    """What the status panel shows of the deadline and 催报 for one week (of ``city``'s regions)."""
     from installs.models import Reminder
     from installs.services import reminders
 
     now = now or timezone.now()
-    rows = week_timeliness(week, now=now)
+    rows = week_timeliness(week, city=city, now=now)
     rates = on_time_rates(until=week, now=now)
     late_regions = [row.region for row in rows if not row.reported]
     contacts = reminders.contacts_of([row.region for row in rows])
+    sent = Reminder.objects.filter(week=week)
+    if city is not None:
+        sent = sent.filter(region__city=city)
     last_manual = (
-        Reminder.objects.filter(week=week, occasion__startswith=f"{reminders.MANUAL}-")
-        .order_by("-created_at")
-        .first()
+        sent.filter(occasion__startswith=f"{reminders.MANUAL}-").order_by("-created_at").first()
     )
     cooldown = datetime.timedelta(minutes=settings.REMINDER_MANUAL_COOLDOWN_MINUTES)
     return {
@@ -217,9 +224,9 @@ def week_deadline_panel(week: Week, *, now: datetime.datetime | None = None) -> 
         "reminder_text": reminders.reminder_text(week, late_regions, contacts, now=now)
         if late_regions
         else "",
-        "reminders": Reminder.objects.filter(week=week)
-        .select_related("region", "created_by")
-        .order_by("-created_at", "region__order")[:30],
+        "reminders": sent.select_related("region", "created_by").order_by(
+            "-created_at", "region__order"
+        )[:30],
         "next_manual_at": last_manual.created_at + cooldown
         if last_manual and last_manual.created_at + cooldown > now
         else None,

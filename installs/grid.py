@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from installs import layout, rules, selectors, validation
-from installs.models import Measure, Region, Snapshot, Week
+from installs.models import Area, Measure, Region, Snapshot, Week
 from installs.services.figures import FigureInput, problem_message
 
 FIELDS = ("households", "installed")
@@ -249,9 +249,15 @@ def _same_counts(a: tuple[str, str], b: tuple[str, str]) -> bool | None:
         return a == b
 
 
-def grid_rows(week: Week) -> list[GridRow]:
-    """Every active region and measure: this week's figures, or else the latest earlier ones."""
-    regions = list(Region.objects.filter(active=True).order_by("order", "name"))
+def grid_rows(week: Week, city: Area | None = None) -> list[GridRow]:
+    """
+    Every active region (of ``city``; None: all) and measure: this week's
+    figures, or else the latest earlier ones.
+    """
+    regions = Region.objects.filter(active=True)
+    if city is not None:
+        regions = regions.filter(city=city)
+    regions = list(regions.order_by("order", "name"))
     measures = list(Measure.objects.filter(active=True).order_by("order", "pk"))
     stored = {
         (s.region_id, s.measure_id): s

@@ -27,7 +27,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from installs import layout, rules, selectors, sheets
-from installs.models import Week
+from installs.models import Area, Week
 from installs.progress import ProgressHistory, WeekProgress
 
 LONG_FIELDS = ["week", "state", "region", "device", "gas_type", *layout.FIELDS]
@@ -143,9 +143,9 @@ def long_rows(frame: pd.DataFrame) -> list[list]:
     ]
 
 
-def history_workbook() -> Workbook:
-    """The long sheet, then one official sheet per week, newest first."""
-    history = selectors.progress_history()
+def history_workbook(city: Area | None = None) -> Workbook:
+    """The long sheet, then one official sheet per week, newest first (of ``city``'s table)."""
+    history = selectors.progress_history(city=city)
     weeks = list(Week.objects.order_by("date"))
     states = {week.date: str(week.get_state_display()) for week in weeks}
     workbook = Workbook()
@@ -190,12 +190,12 @@ def csv_text(value: str) -> str:
     return f"'{value}" if value.startswith(sheets.FORMULA_TRIGGERS) else value
 
 
-def history_csv() -> bytes:
+def history_csv(city: Area | None = None) -> bytes:
     """
-    The long form as CSV, UTF-8 with a BOM. Rates are the exact ratio (as in the
-    workbook), with a last column holding the rate as people read it (37.5%).
+    The long form as CSV (of ``city``'s table), UTF-8 with a BOM. Rates are the exact
+    ratio (as in the workbook), with a last column holding the rate as people read it (37.5%).
     """
-    history = selectors.progress_history()
+    history = selectors.progress_history(city=city)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([*long_labels(), _("Installation rate (as shown)")])

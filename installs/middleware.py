@@ -19,6 +19,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from installs import areas
+
 
 class RequestSizeLimitMiddleware:
     """413 with a page in people's words when Content-Length exceeds REQUEST_MAX_BYTES."""
@@ -40,3 +42,27 @@ class RequestSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class AreaChoiceMiddleware:
+    """
+    ``?area=<code>`` on any page: a 404 when the area is outside the account's
+    subtree (installs.areas.current_area), whether or not the page shows counties,
+    so that no address answers differently for an area one may not read. The
+    JSON API checks it itself (its 404 is JSON); sign-in comes first.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if (
+            "area" in request.GET
+            and request.user.is_authenticated
+            and not getattr(view_func, "checks_area_itself", False)
+        ):
+            areas.current_area(request)  # Http404 outside the subtree
+        return None

@@ -47,10 +47,10 @@ def user_can_use_admin(user) -> bool:
 
 
 def can_edit_region(user, region: Region) -> bool:
-    role = user_role(user)
-    if role == Role.BUREAU:
-        return True
-    return role == Role.DISTRICT and user.profile.region_id == region.pk
+    """District staff their own region; bureau staff the regions under their area (installs.areas)."""
+    from installs import areas  # areas reads roles from here
+
+    return areas.writable_region(user, region)
 
 
 def get_region_for_edit_or_403(user, region: Region) -> Region:

@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 
 from installs import rules
-from installs.models import Measure, Region, Snapshot, Week
+from installs.models import Area, Measure, Region, Snapshot, Week
 
 
 @dataclass(frozen=True)
@@ -69,19 +69,20 @@ class WeekReporting:
         return [r.region.pk for r in self.regions if r.reported]
 
 
-def week_reporting(week: Week) -> WeekReporting:
+def week_reporting(week: Week, city: Area | None = None) -> WeekReporting:
     """
-    Every active region, in official order: whether it reported the week
-    (``rules.has_reported``), how many of the active measures it filled, and
-    its last change.
+    Every active region of ``city`` (None: of the whole deployment), in official
+    order: whether it reported the week (``rules.has_reported``), how many of the
+    active measures it filled, and its last change.
     """
-    regions = list(Region.objects.filter(active=True).order_by("order", "name"))
+    regions = Region.objects.filter(active=True)
+    snapshots = Snapshot.objects.filter(week=week, region__active=True)
+    if city is not None:
+        regions = regions.filter(city=city)
+        snapshots = snapshots.filter(region__city=city)
+    regions = list(regions.order_by("order", "name"))
     active_measures = set(Measure.objects.filter(active=True).values_list("pk", flat=True))
-    snapshots = (
-        Snapshot.objects.filter(week=week, region__active=True)
-        .select_related("updated_by")
-        .order_by("updated_at")
-    )
+    snapshots = snapshots.select_related("updated_by").order_by("updated_at")
     measures: dict[int, set[int]] = {}
     last: dict[int, Snapshot] = {}
     for snapshot in snapshots:

@@ -18,13 +18,19 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from installs import pace, revision, rules, validation
-from installs.models import Measure, Region, Snapshot, Week
+from installs.models import Area, Measure, Region, Snapshot, Week
 from installs.progress import ProgressHistory, WeekProgress, frame_records
 
 
-def region_list() -> list[Region]:
-    """Every active region in official order: the region switcher's choices."""
-    return list(Region.objects.filter(active=True).order_by("order", "name"))
+def region_list(city: Area | None = None) -> list[Region]:
+    """
+    Every active region of ``city`` in official order: the region switcher's choices.
+    None: every region of the deployment (a deployment of one city: its counties).
+    """
+    regions = Region.objects.filter(active=True)
+    if city is not None:
+        regions = regions.filter(city=city)
+    return list(regions.order_by("order", "name"))
 
 
 def week_list(*, published_only: bool = False) -> list[Week]:
@@ -126,7 +132,7 @@ def earlier_figures(
     }
 
 
-def latest_figures(week: Week) -> pd.DataFrame:
+def latest_figures(week: Week, city: Area | None = None) -> pd.DataFrame:
     """
     Per (region, measure), its two latest figures at or before the week, in one
     query however many weeks are stored (``rules.LATEST_COLUMNS``; recency 1 is
@@ -137,9 +143,11 @@ def latest_figures(week: Week) -> pd.DataFrame:
         partition_by=[F("region_id"), F("measure_id")],
         order_by=F("week__date").desc(),
     )
+    snapshots = Snapshot.objects.filter(week__date__lte=week.date)
+    if city is not None:
+        snapshots = snapshots.filter(region__city=city)
     rows = (
-        Snapshot.objects.filter(week__date__lte=week.date)
-        .annotate(recency=recency)
+        snapshots.annotate(recency=recency)
         .filter(recency__lte=2)
         .order_by()
         .values_list("week__date", "region_id", "measure_id", "households", "installed", "recency")
@@ -147,19 +155,23 @@ def latest_figures(week: Week) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=rules.LATEST_COLUMNS)
 
 
-def week_progress(week: Week) -> WeekProgress:
+def week_progress(week: Week, city: Area | None = None) -> WeekProgress:
     """
-    Everything the ranking page, the workbook and the API show for one week:
-    every active region and measure, a figure not reported this week carried
+    Everything the ranking page, the workbook and the API show for one week of
+    one city (ranks among its counties; None: every region, which in a deployment
+    of one city is its table): every active region and measure, a figure not reported this week carried
     from its latest earlier one (``rules.carry_forward``). Five queries
     whatever the number of weeks: the weeks before and after, regions,
     measures, and the latest figures.
     """
     previous_week = Week.objects.filter(date__lt=week.date).order_by("-date").first()
     next_week = Week.objects.filter(date__gt=week.date).order_by("date").first()
-    all_regions = list(Region.objects.order_by("order", "name"))
+    all_regions = Region.objects.order_by("order", "name")
+    if city is not None:
+        all_regions = all_regions.filter(city=city)
+    all_regions = list(all_regions)
     all_measures = list(Measure.objects.order_by("order", "pk"))
-    latest = latest_figures(week)
+    latest = latest_figures(week, city)
     own = latest[(latest["recency"] == 1) & (latest["week"] == week.date)]
     reported_regions = set(own["region"].tolist())
     reported_measures = set(own["measure"].tolist())
@@ -183,28 +195,34 @@ def week_progress(week: Week) -> WeekProgress:
     )
 
 
-def computed_week(week: Week) -> WeekProgress:
+def computed_week(week: Week, city: Area | None = None) -> WeekProgress:
     """
     ``week_progress``, computed once per process until any figure, week, region
     or measure changes (``installs.revision``): the ranking page, its compact
-    charts and the API read the same computed week.
+    charts and the API read the same computed week. Kept per week and city.
     """
-    return revision.memoised(("week", week.pk, week.state), lambda: week_progress(week))
+    return revision.memoised(
+        ("week", week.pk, week.state, *city_key(city)), lambda: week_progress(week, city)
+    )
 
 
-def reported_counts(weeks: list[Week]) -> dict[int, int]:
+def city_key(city: Area | None) -> tuple:
+    """What a memo key adds for a city: nothing for None (the whole deployment), else its id."""
+    return () if city is None else (f"city{city.pk}",)
+
+
+def reported_counts(weeks: list[Week], city: Area | None = None) -> dict[int, int]:
     """
-    Week id → how many active regions reported it (``rules.has_reported``,
+    Week id → how many active regions (under ``city``, which may be a province) reported it (``rules.has_reported``,
     ``rules.reporting_count``); of ``active_region_count()``. Two queries for any
     number of weeks: the active measures, and each week's (region, measure) figures.
     """
     active_measures = list(Measure.objects.filter(active=True).values_list("pk", flat=True))
     figures: dict[int, list[tuple[int, int]]] = {week.pk: [] for week in weeks}
-    rows = (
-        Snapshot.objects.filter(week__in=weeks, region__active=True)
-        .order_by()
-        .values_list("week_id", "region_id", "measure_id")
-    )
+    snapshots = Snapshot.objects.filter(week__in=weeks, region__active=True)
+    if city is not None:
+        snapshots = snapshots.filter(**_under(city, "region__city"))
+    rows = snapshots.order_by().values_list("week_id", "region_id", "measure_id")
     for week_id, region_id, measure_id in rows:
         figures[week_id].append((region_id, measure_id))
     return {
@@ -213,12 +231,20 @@ def reported_counts(weeks: list[Week]) -> dict[int, int]:
     }
 
 
-def active_region_count() -> int:
-    """How many regions are expected to report a week."""
-    return Region.objects.filter(active=True).count()
+def active_region_count(city: Area | None = None) -> int:
+    """How many regions (of ``city``) are expected to report a week."""
+    regions = Region.objects.filter(active=True)
+    if city is not None:
+        regions = regions.filter(**_under(city, "city"))
+    return regions.count()
 
 
-def progress_history(*, until: Week | None = None) -> ProgressHistory:
+def _under(area: Area, city_field: str) -> dict:
+    """A filter on ``city_field`` for the cities of ``area`` (a city, or a province: its cities)."""
+    return {city_field: area} if area.is_city else {f"{city_field}__parent": area}
+
+
+def progress_history(*, until: Week | None = None, city: Area | None = None) -> ProgressHistory:
     """
     Every week's table (new, rate, rank) and totals up to and including ``until``
     (every week when None), in four queries: weeks, snapshots, regions, measures.
@@ -227,6 +253,8 @@ def progress_history(*, until: Week | None = None) -> ProgressHistory:
     weeks = Week.objects.order_by("date")
     # No ORDER BY: Snapshot's default ordering joins and sorts in SQL; history_table sorts.
     snapshots = Snapshot.objects.order_by()
+    if city is not None:
+        snapshots = snapshots.filter(region__city=city)
     if until is not None:
         weeks = weeks.filter(date__lte=until.date)
         snapshots = snapshots.filter(week__date__lte=until.date)
@@ -239,7 +267,10 @@ def progress_history(*, until: Week | None = None) -> ProgressHistory:
         ),
         columns=rules.HISTORY_COLUMNS,
     )
-    all_regions = list(Region.objects.order_by("order", "name"))
+    all_regions = Region.objects.order_by("order", "name")
+    if city is not None:
+        all_regions = all_regions.filter(city=city)
+    all_regions = list(all_regions)
     all_measures = list(Measure.objects.order_by("order", "pk"))
     # Every week complete, as week_progress shows it: active regions × active measures carried.
     expected = {(r.pk, m.pk) for r in all_regions if r.active for m in all_measures if m.active}
@@ -281,6 +312,8 @@ def week_forecast(progress: WeekProgress) -> pd.DataFrame:
     current = progress.table.loc[:, ["region", "measure", "households", "installed", "new"]]
     current.insert(0, "week", progress.week.date)
     earlier = recent_reports(progress.week, days=pace.WINDOW_DAYS)
+    # Only the table's own regions (one city's): the pace of no other county is asked for.
+    earlier = earlier[earlier["region"].isin([r.pk for r in progress.regions])]
     reports = current
     if not earlier.empty:
         reports = pd.concat([earlier.assign(new=None), current], ignore_index=True)
@@ -306,7 +339,9 @@ def week_rank_movement(progress: WeekProgress) -> dict[tuple[int, int], int]:
     previous = progress.previous_snapshots
     if previous is None:
         rows = (
-            Snapshot.objects.filter(week=progress.previous_week)
+            Snapshot.objects.filter(
+                week=progress.previous_week, region__in=[r.pk for r in progress.regions]
+            )
             .order_by()
             .values_list("region_id", "measure_id", "households", "installed")
         )
@@ -375,7 +410,7 @@ class RegionStanding:
 
 def region_standing(region: Region, week: Week) -> RegionStanding:
     """The region's standing per measure in the week: its rank, the gap to the next rank up, the pace."""
-    progress = computed_week(week)
+    progress = computed_week(week, region.city)
     forecast = week_forecast(progress)
     table = progress.table
     gaps = rules.next_rank_gaps(table)

@@ -23,18 +23,26 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from installs import free_text
-from installs.models import Profile, Region
+from installs.models import Area, Profile, Region
 
 Role = Profile.Role
 
 
 def account_role_check(
-    *, role: str, region: Region | None, current_region: Region | None = None
+    *,
+    role: str,
+    region: Region | None,
+    current_region: Region | None = None,
+    area: Area | None = None,
+    current_area: Area | None = None,
 ) -> None:
     """
     Refuse a role that is not one of the three, or a region where the role has
     none. An inactive region is refused as a new choice; an account that has one
-    already may keep it (changing its name or flag must not fail on it).
+    already may keep it (changing its name or flag must not fail on it). The
+    same for the area (a province or city) bureau staff and leadership are
+    bound to (None: the whole deployment); district staff have none (their
+    region's city is what they read).
     """
     errors: dict[str, list[str]] = {}
     if role not in Role.values:
@@ -49,6 +57,10 @@ def account_role_check(
         ]
     elif role != Role.DISTRICT and region is not None:
         errors["region"] = [_("Only district staff have a region.")]
+    if role == Role.DISTRICT and area is not None:
+        errors["area"] = [_("District staff have no area: they read their region's city.")]
+    elif area is not None and not area.active and area != current_area:
+        errors["area"] = [_("%(area)s is no longer an active area.") % {"area": area.name}]
     if errors:
         raise ValidationError(errors)
 
@@ -64,10 +76,20 @@ def _password_errors(password: str, user: AbstractBaseUser) -> list[str]:
 
 
 def _role_errors(
-    role: str, region: Region | None, current_region: Region | None = None
+    role: str,
+    region: Region | None,
+    current_region: Region | None = None,
+    area: Area | None = None,
+    current_area: Area | None = None,
 ) -> dict[str, list[str]]:
     try:
-        account_role_check(role=role, region=region, current_region=current_region)
+        account_role_check(
+            role=role,
+            region=region,
+            current_region=current_region,
+            area=area,
+            current_area=current_area,
+        )
     except ValidationError as error:
         return error.message_dict
     return {}
@@ -89,6 +111,7 @@ def account_add(
     password: str,
     actor: AbstractBaseUser | None,
     must_change_password: bool = True,
+    area: Area | None = None,
 ) -> AbstractBaseUser:
     """
     Create an account with a role; ``actor`` is who does it (None on the command line).
@@ -99,7 +122,7 @@ def account_add(
     User = get_user_model()
     username = username.strip()
     user = User(username=username)
-    errors = _role_errors(role, region)
+    errors = _role_errors(role, region, area=area)
     invalid = free_text.text_error(username)
     if not username:
         errors["username"] = [_("The username is empty.")]
@@ -124,7 +147,11 @@ def account_add(
             user.set_password(password)
             user.save()
             profile = Profile(
-                user=user, role=role, region=region, must_change_password=must_change_password
+                user=user,
+                role=role,
+                region=region,
+                area=area,
+                must_change_password=must_change_password,
             )
             _record(profile, actor, _("account created"))
             profile.save()
@@ -144,6 +171,7 @@ def account_update(
     actor: AbstractBaseUser | None,
     password: str | None = None,
     must_change_password: bool | None = None,
+    area: Area | None = None,
 ) -> AbstractBaseUser:
     """
     Change an account's role and region, and its password when one is given.
@@ -152,8 +180,14 @@ def account_update(
     unless the caller says otherwise; ``must_change_password`` given alone
     sets or clears the flag.
     """
-    current = Profile.objects.filter(user=user).select_related("region").first()
-    errors = _role_errors(role, region, current.region if current else None)
+    current = Profile.objects.filter(user=user).select_related("region", "area").first()
+    errors = _role_errors(
+        role,
+        region,
+        current.region if current else None,
+        area=area,
+        current_area=current.area if current else None,
+    )
     if password is not None:
         password_errors = _password_errors(password, user)
         if password_errors:
@@ -170,14 +204,16 @@ def account_update(
         profile = Profile.objects.select_for_update().filter(user=user).first()
         if profile is None:
             profile = Profile(user=user)
-        before = (profile.role, profile.region_id, profile.must_change_password)
+        before = (profile.role, profile.region_id, profile.area_id, profile.must_change_password)
         profile.role = role
         profile.region = region
+        profile.area = area
         if must_change_password is not None:
             profile.must_change_password = must_change_password
         if profile._state.adding or before != (
             profile.role,
             profile.region_id,
+            profile.area_id,
             profile.must_change_password,
         ):
             _record(profile, actor, _("account changed"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from installs import free_text
+from installs import areas, free_text
 from installs.models import Region, RegionContact
 from installs.permissions import Role, user_role
 
@@ -29,7 +29,9 @@ def contact_save(
     Create (``contact`` None) or change a liaison; the model's validators check
     the mobile (11 digits from 1), the e-mail and the WeCom user id.
     """
-    _check_actor(actor)
+    _check_actor(actor, region)
+    if contact is not None:
+        _check_actor(actor, contact.region)
     values = {
         "name": " ".join(name.split()),
         "mobile": mobile.strip(),
@@ -54,12 +56,15 @@ def contact_save(
 
 
 def contact_delete(*, contact: RegionContact, actor) -> None:
-    _check_actor(actor)
+    _check_actor(actor, contact.region)
     with transaction.atomic():
         contact._history_user = actor
         contact.delete()
 
 
-def _check_actor(actor) -> None:
-    if actor is not None and user_role(actor) != Role.BUREAU:
+def _check_actor(actor, region: Region) -> None:
+    """Bureau staff, for the regions under their area; None is the command line."""
+    if actor is None:
+        return
+    if user_role(actor) != Role.BUREAU or not areas.writable_region(actor, region):
         raise PermissionDenied

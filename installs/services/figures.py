@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from installs import free_text, selectors, validation
+from installs import areas, free_text, selectors, validation
 from installs.models import Measure, Profile, Region, Snapshot, Week
 from installs.permissions import user_role
 
@@ -170,16 +170,29 @@ def history_reason(source: str, reason: str, detail: str = "") -> str:
     return text[:100]  # simple-history's history_change_reason is a 100-character field
 
 
+class OutsideArea(PermissionDenied):
+    """A figure of a region outside the account's subtree: nothing was saved (a 403 if not caught)."""
+
+    def __init__(self, region: Region) -> None:
+        super().__init__(
+            str(_("%(region)s is outside your area: nothing was saved.") % {"region": region.name})
+        )
+        self.message = str(self.args[0])
+        self.region = region
+
+
 def _check_actor(actor, figures: list[FigureInput]) -> None:
-    """Leadership and accounts without a role never write; district staff only their own region."""
+    """
+    Leadership and accounts without a role never write; district staff only their
+    own region; bureau staff the regions under their area (installs.areas), in any
+    state: the bureau's corrections are audited like any change.
+    """
     role = user_role(actor)
-    if role == Role.BUREAU:
-        return  # any region, any state: the bureau's corrections are audited like any change
-    if role != Role.DISTRICT:
+    if role not in (Role.BUREAU, Role.DISTRICT):
         raise PermissionDenied("only district and bureau staff may change figures")
-    region_id = actor.profile.region_id
-    if any(f.region.pk != region_id for f in figures):
-        raise PermissionDenied("district staff may change only their own region")
+    for figure in figures:
+        if not areas.writable_region(actor, figure.region):
+            raise OutsideArea(figure.region)
 
 
 def _check_week_open(actor, week: Week) -> None:

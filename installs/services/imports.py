@@ -28,8 +28,8 @@ from django.db import transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from installs import xlsx_reader
-from installs.models import Measure, Region, Snapshot, Week
+from installs import areas, xlsx_reader
+from installs.models import Area, Measure, Region, Snapshot, Week
 from installs.progress import WeekProgress
 from installs.selectors import week_progress
 from installs.services.figures import (
@@ -151,10 +151,13 @@ def import_preview(
     actor,
     reason: str = "",
     allow_other_weekday: bool = False,
+    city: Area | None = None,
 ) -> ImportPreview:
     """
     What importing ``parsed`` into the week ``week`` (else the file's date) would
-    change and give. Writes nothing: the save is tried and rolled back.
+    change and give, in ``city``'s table (the city whose counties the file was
+    read against; None: a deployment's only table). Writes nothing: the save is
+    tried and rolled back.
     """
     week_date, date_errors, date_warnings = import_week_date(parsed, week)
     preview = ImportPreview(
@@ -207,8 +210,9 @@ def import_preview(
                     reason=reason,
                     allow_other_weekday=allow_other_weekday,
                     confirmed=confirmed,
+                    city=city,
                 )
-                preview.progress = week_progress(result.week)
+                preview.progress = week_progress(result.week, city=city)
                 raise _Rollback
         except _Rollback:
             break
@@ -234,11 +238,14 @@ def table_import(
     file_name: str,
     reason: str = "",
     allow_other_weekday: bool = False,
+    city: Area | None = None,
 ) -> ImportResult:
     """
     Save an import, all or nothing: open the week if it does not exist, then
     ``figures_save`` (source "import", the file name and ``reason`` in the
-    audit trail, warnings confirmed). A week that is not open needs ``reason``. FiguresConflict when a figure changed since its version was read
+    audit trail, warnings confirmed). A week that is not open needs ``reason``.
+    Every figure must be of a county of ``city`` when one is given, and of the
+    actor's area (figures_save). FiguresConflict when a figure changed since its version was read
     (pass ANY_VERSION to import without that check); ImportRefused otherwise.
     """
     try:
@@ -250,6 +257,7 @@ def table_import(
             reason=reason,
             allow_other_weekday=allow_other_weekday,
             confirmed=True,
+            city=city,
         )
     except _Refused as refused:
         raise ImportRefused(_cell_messages(refused, None, blocking=True)) from None
@@ -296,11 +304,31 @@ def _save(
     reason: str,
     allow_other_weekday: bool,
     confirmed: bool,
+    city: Area | None = None,
 ) -> ImportResult:
+    for figure in figures:
+        if city is not None and figure.region.city_id != city.pk:
+            raise _Refused(
+                message=_("%(region)s is not a county of %(city)s: nothing was imported.")
+                % {"region": figure.region.name, "city": city.name}
+            )
+        if actor is not None and not areas.writable_region(actor, figure.region):
+            raise _Refused(
+                message=_("%(region)s is outside your area: nothing was imported.")
+                % {"region": figure.region.name}
+            )
     with transaction.atomic():
         week = Week.objects.filter(date=week_date).first()
         created = week is None
         if created:
+            if actor is not None and not areas.covers_deployment(actor):
+                raise _Refused(
+                    message=_(
+                        "There is no week of %(date)s yet, and only bureau staff of the whole "
+                        "deployment open a week: nothing was imported."
+                    )
+                    % {"date": formats.date_format(week_date)}
+                )
             try:
                 week = week_open(
                     date=week_date,

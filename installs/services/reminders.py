@@ -22,8 +22,8 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from installs import deadline_rules, deadlines, outbox
-from installs.models import OutboxMessage, Region, RegionContact, Reminder, Week
+from installs import areas, deadline_rules, deadlines, outbox
+from installs.models import Area, OutboxMessage, Region, RegionContact, Reminder, Week
 from installs.permissions import Role, user_role
 
 ROBOT = "districts"
@@ -94,11 +94,15 @@ def contacts_of(regions: list[Region]) -> dict[int, list[RegionContact]]:
     return found
 
 
-def reminders_send_due(*, week: Week, now: datetime.datetime | None = None) -> ReminderBatch | None:
+def reminders_send_due(
+    *, week: Week, city: Area | None = None, now: datetime.datetime | None = None
+) -> ReminderBatch | None:
     """
     The automatic 催报 due now for an open week: the latest occasion whose time
-    has come, to the regions not yet reminded on it. An earlier occasion missed
-    (the server was down) is not sent late on top of it. None when nothing is due.
+    has come, to the regions (of ``city``; None: all) not yet reminded on it. An
+    earlier occasion missed (the server was down) is not sent late on top of it.
+    None when nothing is due. A deployment of several cities sends one batch per
+    city (``manage.py remind_late``): one text names one city's counties.
     """
     now = now or timezone.now()
     if week.state != Week.State.OPEN:
@@ -109,12 +113,23 @@ def reminders_send_due(*, week: Week, now: datetime.datetime | None = None) -> R
     )
     if not due:
         return None
-    return _send(week=week, occasion=due[-1], actor=None, now=now)
+    return _send(week=week, occasion=due[-1], actor=None, city=city, now=now)
 
 
-def reminders_send_now(*, week: Week, actor, now: datetime.datetime | None = None) -> ReminderBatch:
-    """一键催报 by bureau staff: every region not fully reported, now; again after the cool-down."""
+def reminders_send_now(
+    *, week: Week, actor, city: Area | None = None, now: datetime.datetime | None = None
+) -> ReminderBatch:
+    """
+    一键催报 by bureau staff: every region of ``city`` not fully reported, now;
+    again after the cool-down (counted per city). None: every region under the
+    actor's area. A city outside the actor's area is refused.
+    """
     if user_role(actor) != Role.BUREAU:
+        raise PermissionDenied
+    top = areas.bound_area(actor)
+    if city is None:
+        city = top  # a province's bureau without a city: every city of its province
+    elif not areas.contains(top, city):
         raise PermissionDenied
     now = now or timezone.now()
     cooldown = datetime.timedelta(minutes=settings.REMINDER_MANUAL_COOLDOWN_MINUTES)
@@ -127,11 +142,10 @@ def reminders_send_now(*, week: Week, actor, now: datetime.datetime | None = Non
                 % {"state": week.get_state_display()},
                 code="not_open",
             )
-        last = (
-            Reminder.objects.filter(week=week, occasion__startswith=f"{MANUAL}-")
-            .order_by("-created_at")
-            .first()
-        )
+        sent = Reminder.objects.filter(week=week, occasion__startswith=f"{MANUAL}-")
+        if city is not None:
+            sent = sent.filter(region__city__in=areas.cities_in(city))
+        last = sent.order_by("-created_at").first()
         if last is not None and last.created_at > now - cooldown:
             again = timezone.localtime(last.created_at + cooldown)
             raise ReminderRefused(
@@ -144,7 +158,9 @@ def reminders_send_now(*, week: Week, actor, now: datetime.datetime | None = Non
                 },
                 code="cooldown",
             )
-        batch = _send(week=week, occasion=f"{MANUAL}-{now:%Y%m%dT%H%M%S}", actor=actor, now=now)
+        batch = _send(
+            week=week, occasion=f"{MANUAL}-{now:%Y%m%dT%H%M%S}", actor=actor, city=city, now=now
+        )
         if not batch.regions:
             raise ReminderRefused(
                 _("Every region has fully reported: nobody to remind."), code="nobody"
@@ -152,8 +168,14 @@ def reminders_send_now(*, week: Week, actor, now: datetime.datetime | None = Non
     return batch
 
 
-def _send(*, week: Week, occasion: str, actor, now: datetime.datetime) -> ReminderBatch:
+def _send(
+    *, week: Week, occasion: str, actor, city: Area | None, now: datetime.datetime
+) -> ReminderBatch:
+    """``city`` may be a province (a province's bureau): then its cities' regions."""
     regions = regions_to_remind(week, now=now)
+    if city is not None:
+        cities = {c.pk for c in areas.cities_in(city)}
+        regions = [r for r in regions if r.city_id in cities]
     batch = ReminderBatch(week=week, occasion=occasion, regions=[])
     with transaction.atomic():
         for region in regions:

@@ -2,7 +2,8 @@
 The campaign targets: each measure's target rate and deadline, set by bureau staff.
 
 All measures change together or none does (one form, one transaction), and
-only bureau staff may change them (the view checks the role; so does this).
+only bureau staff who cover the deployment may change them (installs.areas.covers_deployment;
+the view checks the role, and this the area).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from installs import areas
 from installs.models import Measure
-from installs.permissions import Role, user_role
 
 PERCENT_STEP = Decimal("0.0001")  # Measure.target_rate keeps 4 decimal places of a fraction
 
@@ -30,7 +31,8 @@ class TargetInput:
 @transaction.atomic
 def targets_save(*, targets: list[TargetInput], actor) -> list[Measure]:
     """Store every measure's target; the percent becomes the model's fraction (100 → 1)."""
-    if actor is not None and user_role(actor) != Role.BUREAU:
+    # One set of targets for the deployment, inherited by every level.
+    if actor is not None and not areas.covers_deployment(actor):
         raise PermissionDenied
     saved = []
     for target in targets:

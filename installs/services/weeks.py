@@ -4,7 +4,7 @@ The week's workflow: open a week, lock it, publish it, and step back.
     open ──lock──▶ locked ──publish──▶ published
     open ◀─unlock── locked ◀─unpublish── published
 
-Only bureau staff move a week (a superuser counts as one); the command line
+Only bureau staff who cover the deployment move a week (a superuser counts as one); the command line
 may act without a user. Each step locks the Week row first (the figures
 service locks the same row, so a district save and a lock cannot interleave),
 records who and when on the week (state_changed_by/at) and leaves a history
@@ -24,9 +24,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from installs import deadline_rules, free_text, reporting
+from installs import areas, deadline_rules, free_text, reporting
 from installs.models import Week
-from installs.permissions import Role, user_role
 from installs.services import notices
 
 # A week is opened at most this many days ahead, and not before EARLIEST_DATE:
@@ -323,8 +322,12 @@ def _transition(
 
 
 def _check_actor(actor) -> None:
-    """Bureau staff only; None is the command line (an operator on the server)."""
-    if actor is not None and user_role(actor) != Role.BUREAU:
+    """
+    Bureau staff who cover the deployment (installs.areas.covers_deployment: the
+    week is one calendar for every city); None is the command line (an operator
+    on the server).
+    """
+    if actor is not None and not areas.covers_deployment(actor):
         raise PermissionDenied
 
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from installs import areas, layout, rules, selectors
-from installs.models import ApiToken, Week
+from installs.models import ApiToken, Area, Week
 from installs.permissions import user_role
 from installs.progress import WeekProgress
 from installs.services.api_tokens import key_hash
@@ -94,6 +94,7 @@ def api_view(view):
         response["Vary"] = "Authorization, Cookie"
         return response
 
+    wrapped.checks_area_itself = True  # installs.middleware.AreaChoiceMiddleware: a JSON 404
     return wrapped
 
 
@@ -101,12 +102,46 @@ def _visible_weeks(request: HttpRequest) -> list[Week]:
     return selectors.week_list(published_only=request.published_only)
 
 
+class _NoArea(Exception):
+    """?area= names no area the client may read."""
+
+
+def _area(request: HttpRequest) -> Area | None:
+    """
+    The area the client reads. A signed-in user: the page's (installs.areas.current_area,
+    inside the account's subtree). A token is system-wide: ``?area=<code>`` (empty: the
+    nation), by default the root's home (a deployment of one city: its city).
+    """
+    if not request.published_only:
+        try:
+            return areas.current_area(request)
+        except Http404:
+            raise _NoArea from None
+    code = request.GET.get("area")
+    if code is None:
+        return areas.descend(None)
+    if code == "":
+        return None
+    area = Area.objects.filter(code=code, active=True).select_related("parent").first()
+    if area is None:
+        raise _NoArea
+    return area
+
+
+def _no_area() -> JsonResponse:
+    return _error(404, "no_such_area", _("There is no such area, or it is outside yours."))
+
+
 @api_view
 def week_list(request: HttpRequest) -> JsonResponse:
-    """Every week the client may read, newest first, with how many regions reported."""
+    """Every week the client may read, newest first, with how many regions of the area reported."""
+    try:
+        area = _area(request)
+    except _NoArea:
+        return _no_area()
     weeks = _visible_weeks(request)
-    reported = selectors.reported_counts(weeks)
-    region_count = selectors.active_region_count()
+    reported = selectors.reported_counts(weeks, area)
+    region_count = selectors.active_region_count(area)
     return JsonResponse(
         {
             "weeks": [
@@ -133,14 +168,22 @@ def week_detail(request: HttpRequest, date: datetime.date) -> JsonResponse:
     if week is None:
         return _error(404, "not_found", _("There is no week of %(date)s.") % {"date": date})
     try:
-        area = areas.current_area(request)
-    except Http404:
-        return _error(404, "not_found", _("There is no such area."))
-    if area is None or not area.is_city:
-        # A province's table of its cities, the nation's of its provinces.
-        return levels.level_json(week, area)
+        area = _area(request)
+    except _NoArea:
+        return _no_area()
+    if area is not None and area.is_city:
+        city = area
+    else:
+        cities = areas.cities_in(area)
+        if len(cities) == 1:
+            city = cities[0]
+        elif area is None and not cities:
+            city = None  # no city at all: the empty table, as before the tree
+        else:
+            # A province or the nation: its level's table (helper `levels`).
+            return levels.level_json(week, area)
     return JsonResponse(
-        week_data(request, selectors.computed_week(week)),
+        week_data(request, selectors.computed_week(week, city)),
         json_dumps_params={"ensure_ascii": False},
     )
 

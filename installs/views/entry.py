@@ -27,7 +27,7 @@ from installs.services.figures import (
     WeekNotOpen,
     figures_save,
 )
-from installs.views import week_or_404
+from installs.views import city_page, week_or_404
 
 
 @dataclass
@@ -83,14 +83,15 @@ def entry_current(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.DISTRICT, Role.BUREAU)
-def entry_start(request: HttpRequest, date: datetime.date) -> HttpResponse:
-    """District staff go to their own region's form; bureau staff choose a region."""
+@city_page
+def entry_start(request: HttpRequest, date: datetime.date, city) -> HttpResponse:
+    """District staff go to their own region's form; bureau staff choose a region of the city."""
     week = week_or_404(date)
     if user_role(request.user) == Role.DISTRICT:
         return redirect(
             "installs:entry_region", date=week.date, slug=request.user.profile.region.slug
         )
-    reports = reporting.week_reporting(week).regions
+    reports = reporting.week_reporting(week, city).regions
     return render(request, "installs/entry_choose.html", {"week": week, "reports": reports})
 
 
@@ -164,7 +165,7 @@ def entry_saved(request: HttpRequest, date: datetime.date, slug: str) -> HttpRes
     week = week_or_404(date)
     region = get_object_or_404(Region, slug=slug)
     get_region_for_edit_or_403(request.user, region)
-    progress = selectors.week_progress(week)
+    progress = selectors.week_progress(week, region.city)
     rows = []
     for measure in progress.measures:
         record = progress.records.get((region.pk, measure.pk))

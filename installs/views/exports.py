@@ -16,10 +16,11 @@ def week_export(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = selectors.week_for_date(date)
     if week is None:
         raise Http404
-    area = areas.current_area(request)
-    if area is None or not area.is_city:
-        return levels.level_export(week, area)
-    workbook = sheets.week_workbook(selectors.computed_week(week))
+    if areas.must_choose_city(request):
+        # A province or the nation: its level's workbook (helper `levels`).
+        return levels.level_export(week, areas.current_area(request))
+    city = areas.city_for(request)
+    workbook = sheets.week_workbook(selectors.computed_week(week, city))
     return sheets.workbook_response(
         workbook,
         filename=sheets.export_filename(week.date),

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from installs import (
+    areas,
     chart_tables,
     charts,
     free_text,
@@ -29,7 +30,7 @@ from installs.models import Measure, Region
 from installs.permissions import Role, any_role_required, role_required, user_role
 from installs.progress import ProgressHistory
 from installs.services.targets import TargetInput, targets_save
-from installs.views import week_or_404
+from installs.views import city_page, deployment_required, week_or_404
 
 
 def _latest_week_or_home(request: HttpRequest, view_name: str) -> HttpResponse:
@@ -51,11 +52,12 @@ def pace_latest(request: HttpRequest) -> HttpResponse:
 
 
 @any_role_required
-def week_charts(request: HttpRequest, date: datetime.date) -> HttpResponse:
+@city_page
+def week_charts(request: HttpRequest, date: datetime.date, city) -> HttpResponse:
     week = week_or_404(date)
-    progress = selectors.computed_week(week)
+    progress = selectors.computed_week(week, city)
     measure = _chosen_measure(request, progress.measures)
-    history = selectors.progress_history(until=week)
+    history = selectors.progress_history(until=week, city=city)
     # Each chart with its numbers as a table; a chart without numbers is not drawn (暂无数据).
     rate_charts = []
     for m in progress.measures:
@@ -111,14 +113,23 @@ def region_pick(request: HttpRequest) -> HttpResponse:
     slug = request.GET.get("region", "")
     if free_text.text_error(slug):  # no region is called so; PostgreSQL refuses NUL in a query
         raise Http404
-    region = get_object_or_404(Region, slug=slug)
+    region = _readable_region_or_404(request, slug)
     return redirect("installs:region_detail", slug=region.slug)
+
+
+def _readable_region_or_404(request: HttpRequest, slug: str) -> Region:
+    """A county under what the account reads (installs.areas); any other is as if it did not exist."""
+    region = get_object_or_404(Region.objects.select_related("city"), slug=slug)
+    if not areas.readable_region(request.user, region):
+        raise Http404
+    return region
 
 
 @any_role_required
 def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    region = get_object_or_404(Region, slug=slug)
-    history = selectors.progress_history()
+    region = _readable_region_or_404(request, slug)
+    # Ranked among its city's counties; the switcher offers them.
+    history = selectors.progress_history(city=region.city)
     # Where it stands now: in the week the role sees first (leadership: the latest published).
     week = selectors.latest_week(published_only=user_role(request.user) == Role.LEADER)
     standing = None if week is None else selectors.region_standing(region, week)
@@ -131,7 +142,7 @@ def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "installs/region_detail.html",
         {
             "region": region,
-            "regions": selectors.region_list(),
+            "regions": selectors.region_list(region.city),
             "standing": standing,
             "standing_rows": [] if standing is None else _standing_rows(standing),
             "header_rows": header,
@@ -197,9 +208,10 @@ def _cells(record: dict | None) -> dict | None:
 
 
 @any_role_required
-def week_pace(request: HttpRequest, date: datetime.date) -> HttpResponse:
+@city_page
+def week_pace(request: HttpRequest, date: datetime.date, city) -> HttpResponse:
     week = week_or_404(date)
-    progress = selectors.computed_week(week)
+    progress = selectors.computed_week(week, city)
     forecast = selectors.week_forecast(progress)
     regions = {r.pk: r for r in progress.regions}
     order = {r.pk: position for position, r in enumerate(progress.regions)}
@@ -231,7 +243,7 @@ def week_pace(request: HttpRequest, date: datetime.date) -> HttpResponse:
             "week": week,
             "date_line": layout.date_line(week.date),
             "sections": sections,
-            "can_set_targets": user_role(request.user) == Role.BUREAU,
+            "can_set_targets": areas.covers_deployment(request.user),
         },
     )
 
@@ -328,6 +340,7 @@ class TargetForm(forms.Form):
 
 
 @role_required(Role.BUREAU)
+@deployment_required
 def targets(request: HttpRequest) -> HttpResponse:
     measures = selectors.active_measures()
     if request.method == "POST":

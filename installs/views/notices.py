@@ -10,11 +10,13 @@ week now would send (marked not published, nothing stored).
 from __future__ import annotations
 
 import datetime
+from functools import wraps
 from urllib.parse import quote
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from installs import areas
 from installs.models import Notice
 from installs.permissions import Role, any_role_required, role_required, user_role
 from installs.services import notices as notice_services
@@ -23,7 +25,24 @@ from installs.views import week_or_404
 CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png"}
 
 
+def notice_scope(view):
+    """
+    The notice is one document of the deployment's table: in a deployment of
+    several cities only accounts whose subtree is the whole deployment read it
+    (per-city notices are not built yet); a 404 for the others.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not areas.sees_deployment(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @any_role_required
+@notice_scope
 def week_notice(request: HttpRequest, date: datetime.date) -> HttpResponse:
     """The week's latest notice (summary, both downloads, text to copy) and its earlier ones."""
     week = week_or_404(date)
@@ -42,6 +61,7 @@ def week_notice(request: HttpRequest, date: datetime.date) -> HttpResponse:
 
 
 @any_role_required
+@notice_scope
 def notice_download(
     request: HttpRequest, date: datetime.date, number: int, extension: str
 ) -> HttpResponse:
@@ -55,6 +75,7 @@ def notice_download(
 
 
 @role_required(Role.BUREAU)
+@notice_scope
 def notice_preview(request: HttpRequest, date: datetime.date, extension: str) -> HttpResponse:
     """What publishing the week now would send, marked not published; nothing is stored."""
     week = week_or_404(date)

@@ -11,21 +11,21 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from installs import deadlines
+from installs import areas, deadlines
 from installs.forms import OneLineTextField
 from installs.models import OutboxMessage, Region, RegionContact, Week
 from installs.permissions import Role, role_required
 from installs.services import contacts as contact_services
 from installs.services import reminders as reminder_services
 from installs.services import weeks as week_services
-from installs.views import week_or_404
+from installs.views import city_page, deployment_required, week_or_404
 
 OUTBOX_PAGE_SIZE = 50
 
@@ -46,9 +46,10 @@ class ContactForm(forms.ModelForm):
             "mobile": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, city, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.filter(active=True).order_by(
+        # One city's regions: names repeat across cities, and no other city's is offered.
+        self.fields["region"].queryset = Region.objects.filter(active=True, city=city).order_by(
             "order", "name"
         )
 
@@ -68,13 +69,14 @@ class DeadlineForm(forms.Form):
 
 
 @role_required(Role.BUREAU)
-def contact_list(request: HttpRequest) -> HttpResponse:
-    """Every active region with its liaisons, and the form that adds one."""
-    return _render_contacts(request, ContactForm())
+@city_page
+def contact_list(request: HttpRequest, city) -> HttpResponse:
+    """Every active region of the city with its liaisons, and the form that adds one."""
+    return _render_contacts(request, ContactForm(city=city), city)
 
 
-def _render_contacts(request, form: ContactForm, status: int = 200) -> HttpResponse:
-    regions = list(Region.objects.filter(active=True).order_by("order", "name"))
+def _render_contacts(request, form: ContactForm, city, status: int = 200) -> HttpResponse:
+    regions = list(Region.objects.filter(active=True, city=city).order_by("order", "name"))
     by_region: dict[int, list[RegionContact]] = {}
     for contact in RegionContact.objects.filter(region__in=regions).order_by("name", "pk"):
         by_region.setdefault(contact.region_id, []).append(contact)
@@ -83,19 +85,28 @@ def _render_contacts(request, form: ContactForm, status: int = 200) -> HttpRespo
 
 
 @role_required(Role.BUREAU)
-def contact_add(request: HttpRequest) -> HttpResponse:
+@city_page
+def contact_add(request: HttpRequest, city) -> HttpResponse:
     if request.method != "POST":
         return redirect("installs:contact_list")
-    form = ContactForm(request.POST)
+    form = ContactForm(request.POST, city=city)
     if _save_contact(request, form, None):
         return redirect("installs:contact_list")
-    return _render_contacts(request, form, status=400)
+    return _render_contacts(request, form, city, status=400)
+
+
+def _contact_or_404(request: HttpRequest, pk: int) -> RegionContact:
+    """A liaison of a region under the account's area; any other is as if it did not exist."""
+    contact = get_object_or_404(RegionContact.objects.select_related("region"), pk=pk)
+    if not areas.writable_region(request.user, contact.region):
+        raise Http404
+    return contact
 
 
 @role_required(Role.BUREAU)
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(RegionContact, pk=pk)
-    form = ContactForm(request.POST or None, instance=contact)
+    contact = _contact_or_404(request, pk)
+    form = ContactForm(request.POST or None, instance=contact, city=contact.region.city)
     if request.method == "POST" and _save_contact(request, form, contact):
         return redirect("installs:contact_list")
     return render(
@@ -129,7 +140,7 @@ def _save_contact(request, form: ContactForm, contact: RegionContact | None) -> 
 @require_POST
 @role_required(Role.BUREAU)
 def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(RegionContact, pk=pk)
+    contact = _contact_or_404(request, pk)
     contact_services.contact_delete(contact=contact, actor=request.user)
     messages.success(
         request,
@@ -147,7 +158,10 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def week_remind(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = week_or_404(date)
     try:
-        batch = reminder_services.reminders_send_now(week=week, actor=request.user)
+        # The status panel's city (the session's area); the service checks it is the actor's.
+        batch = reminder_services.reminders_send_now(
+            week=week, actor=request.user, city=areas.city_for(request)
+        )
     except reminder_services.ReminderRefused as refused:
         messages.error(request, refused.message)
     else:
@@ -174,6 +188,7 @@ def week_remind(request: HttpRequest, date: datetime.date) -> HttpResponse:
 
 @require_POST
 @role_required(Role.BUREAU)
+@deployment_required
 def week_deadline(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = week_or_404(date)
     form = DeadlineForm(request.POST)
@@ -226,6 +241,9 @@ def outbox_log(request: HttpRequest) -> HttpResponse:
     """Every message queued, newest first, with its delivery and the last error (no webhook key)."""
     form = OutboxFilterForm(request.GET or None)
     rows = OutboxMessage.objects.select_related("week", "created_by").order_by("-created_at", "-pk")
+    if not areas.covers_deployment(request.user):
+        # A message names no region it is about: staff of one area see the ones they sent.
+        rows = rows.filter(created_by=request.user)
     if form.is_valid() and form.cleaned_data["status"]:
         rows = rows.filter(status=form.cleaned_data["status"])
     page = Paginator(rows, OUTBOX_PAGE_SIZE).get_page(request.GET.get("page"))

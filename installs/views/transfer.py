@@ -26,8 +26,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from installs import history_export, layout, selectors, sheets, tables, xlsx_reader
+from installs import areas, history_export, layout, selectors, sheets, tables, xlsx_reader
 from installs.forms import REASON_MAX_LENGTH, OneLineTextField
+from installs.models import Area
 from installs.permissions import Role, any_role_required, role_required
 from installs.services.figures import FiguresConflict
 from installs.services.imports import (
@@ -36,6 +37,7 @@ from installs.services.imports import (
     payload_figures,
     table_import,
 )
+from installs.views import city_page
 
 SESSION_KEY = "transfer_imports"
 MAX_PENDING = 3  # previews kept per session (several tabs); the oldest is dropped
@@ -98,11 +100,13 @@ def _read_upload(upload) -> bytes:
 
 
 @role_required(Role.BUREAU)
-def import_upload(request: HttpRequest) -> HttpResponse:
+@city_page
+def import_upload(request: HttpRequest, city) -> HttpResponse:
     """
     The upload form; a POST reads the workbook and shows the preview (nothing
     saved yet). A file that cannot be read shows the form again (200, as any
-    invalid form) with the reason under the file field.
+    invalid form) with the reason under the file field. The table's names are
+    read as the counties of the city in view (names repeat across cities).
     """
     if request.method != "POST":
         return render(request, "installs/import_upload.html", {"form": UploadForm()})
@@ -112,7 +116,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     upload = form.cleaned_data["file"]
     file_name = upload.name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     try:
-        parsed = xlsx_reader.read_week_table(_read_upload(upload), file_name=file_name)
+        parsed = xlsx_reader.read_week_table(
+            _read_upload(upload),
+            file_name=file_name,
+            regions=areas.city_regions(city, active_only=False),
+        )
     except xlsx_reader.UploadRejected as rejected:
         form.add_error("file", rejected.message)
         return render(request, "installs/import_upload.html", {"form": form})
@@ -122,17 +130,18 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         actor=request.user,
         reason=form.cleaned_data["reason"],
         allow_other_weekday=form.cleaned_data["allow_other_weekday"],
+        city=city,
     )
     token = ""
     if preview.can_save:
         token = secrets.token_urlsafe(16)
         pending = request.session.get(SESSION_KEY, {})
-        pending[token] = preview.payload()
+        pending[token] = {**preview.payload(), "city": city.code}
         request.session[SESSION_KEY] = dict(list(pending.items())[-MAX_PENDING:])
-    return render(request, "installs/import_preview.html", _preview_context(preview, token))
+    return render(request, "installs/import_preview.html", _preview_context(preview, token, city))
 
 
-def _preview_context(preview, token: str) -> dict:
+def _preview_context(preview, token: str, city) -> dict:
     file_regions = {c.region.pk for c in preview.changes}
     return {
         "preview": preview,
@@ -142,7 +151,7 @@ def _preview_context(preview, token: str) -> dict:
         "table": tables.progress_table(preview.progress) if preview.progress else None,
         "note": layout.NOTE,
         "changed": [c for c in preview.changes if c.kind != "unchanged"],
-        "untouched": [r for r in selectors.region_list() if r.pk not in file_regions],
+        "untouched": [r for r in selectors.region_list(city) if r.pk not in file_regions],
         "counts": {kind: preview.count(kind) for kind in ("added", "changed", "unchanged")},
     }
 
@@ -161,7 +170,8 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("installs:import_upload")
     try:
         week_date, file_name, figures = payload_figures(payload)
-    except (KeyError, TypeError, ValueError):
+        city = Area.objects.get(code=payload["city"], level=Area.Level.CITY)
+    except (KeyError, TypeError, ValueError, Area.DoesNotExist):
         messages.error(
             request,
             _("This preview no longer fits the regions and measures: upload the file again."),
@@ -175,6 +185,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             file_name=file_name,
             reason=str(payload.get("reason", "")),
             allow_other_weekday=payload.get("allow_other_weekday") is True,
+            city=city,
         )
     except FiguresConflict as conflict:
         _forget(request, token)
@@ -243,20 +254,22 @@ def _history_name(extension: str) -> str:
 
 
 @any_role_required
-def history_xlsx(request: HttpRequest) -> HttpResponse:
-    """Every week: the long sheet, then a sheet per week in the official layout."""
+@city_page
+def history_xlsx(request: HttpRequest, city) -> HttpResponse:
+    """Every week of the city: the long sheet, then a sheet per week in the official layout."""
     return sheets.workbook_response(
-        history_export.history_workbook(),
+        history_export.history_workbook(city),
         filename=_history_name("xlsx"),
         ascii_filename="gas-safety-progress_history.xlsx",
     )
 
 
 @any_role_required
-def history_csv(request: HttpRequest) -> HttpResponse:
-    """Every week's figures in long form, CSV in UTF-8 with a BOM (for Excel)."""
+@city_page
+def history_csv(request: HttpRequest, city) -> HttpResponse:
+    """Every week's figures of the city in long form, CSV in UTF-8 with a BOM (for Excel)."""
     return _download(
-        history_export.history_csv(),
+        history_export.history_csv(city),
         content_type="text/csv; charset=utf-8",
         filename=_history_name("csv"),
         ascii_filename="gas-safety-progress_history.csv",

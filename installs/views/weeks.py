@@ -41,17 +41,21 @@ def home(request: HttpRequest) -> HttpResponse:
 @any_role_required
 def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
     week = week_or_404(date)
-    area = areas.current_area(request)
-    if area is None or not area.is_city:
-        # A province's table of its cities, the nation's of its provinces.
+    if areas.must_choose_city(request):
+        # A province or the nation: the table of its cities or provinces (helper `levels`).
         return levels.level_detail(
-            request, week, area, week_options=_week_options(selectors.week_dates(), week.date)
+            request,
+            week,
+            areas.current_area(request),
+            week_options=_week_options(selectors.week_dates(), week.date),
         )
+    city = areas.city_for(request)
     # The week as computed (rules, last week's ranks, pace), reused until any figure changes
     # (or the deadline passes: the summary then names who is 逾期未填报).
     passed = deadlines.deadline_passed(week)
     progress, movement, flags, facts, dates = revision.memoised(
-        ("ranking", week.pk, week.state, passed), lambda: _ranking_data(week)
+        ("ranking", week.pk, week.state, passed, *selectors.city_key(city)),
+        lambda: _ranking_data(week, city),
     )
     table = tables.progress_table(progress, request=request, movement=movement, flags=flags)
     return render(
@@ -73,7 +77,7 @@ def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
             "sort": str(table.order_by or ""),
             "rate_bars": _rate_bars(progress),
             # Several cities only: 全国 › 河南省 › 焦作市 and the city's rank in its province.
-            **levels.city_context(request, week, area),
+            **levels.city_context(request, week, city),
         },
     )
 
@@ -92,8 +96,8 @@ def _rate_bars(progress: WeekProgress) -> list[tuple[Measure, rate_bars.RateBars
     return drawn
 
 
-def _ranking_data(week: Week) -> tuple:
-    progress = selectors.computed_week(week)
+def _ranking_data(week: Week, city) -> tuple:
+    progress = selectors.computed_week(week, city)
     movement = selectors.week_rank_movement(progress)
     forecast = selectors.week_forecast(progress)
     flags = pace.flags(forecast)

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from installs import (
+    areas,
     audit,
     deadline_rules,
     deadlines,
@@ -47,8 +48,8 @@ from installs.services.figures import (
     ReasonRefused,
     figures_save,
 )
+from installs.views import city_chooser, city_page, deployment_required, week_or_404
 from installs.views import reminders as reminder_views
-from installs.views import week_or_404
 
 AUDIT_PAGE_SIZE = 50
 
@@ -101,9 +102,13 @@ class AuditFilterForm(forms.Form):
     )
     user = forms.ChoiceField(label=gettext_lazy("Changed by"), required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, regions: list[Region], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.users = {u.username: u for u in audit.audit_users()}
+        # One city's regions, and the people who changed them or the weeks.
+        self.fields["region"].queryset = Region.objects.filter(
+            pk__in=[r.pk for r in regions]
+        ).order_by("order", "name")
+        self.users = {u.username: u for u in audit.audit_users(regions)}
         self.fields["user"].choices = [("", _("Everybody"))] + [
             (name, user.get_full_name() or name) for name, user in self.users.items()
         ]
@@ -114,17 +119,20 @@ class AuditFilterForm(forms.Form):
 
 
 @role_required(Role.BUREAU)
-def week_manage(request: HttpRequest) -> HttpResponse:
-    """Every week with its state and reporting count, and the form that opens the next one."""
+@city_page
+def week_manage(request: HttpRequest, city) -> HttpResponse:
+    """Every week with its state and the city's reporting count, and the form that opens the next one."""
     latest = selectors.latest_week()
     form = WeekOpenForm(initial={"date": week_services.next_week_date(latest)})
-    return _render_manage(request, form)
+    return _render_manage(request, form, city)
 
 
-def _render_manage(request: HttpRequest, form: WeekOpenForm, status: int = 200) -> HttpResponse:
+def _render_manage(
+    request: HttpRequest, form: WeekOpenForm, city, status: int = 200
+) -> HttpResponse:
     weeks = selectors.week_list()
-    reported = selectors.reported_counts(weeks)
-    region_count = selectors.active_region_count()
+    reported = selectors.reported_counts(weeks, city)
+    region_count = selectors.active_region_count(city)
     rows = [
         {
             "week": week,
@@ -141,6 +149,7 @@ def _render_manage(request: HttpRequest, form: WeekOpenForm, status: int = 200) 
             "rows": rows,
             "region_count": region_count,
             "deadline_default": deadline_rules.default_text(settings.DEADLINE_DEFAULT),
+            "can_move_week": areas.covers_deployment(request.user),
         },
         status=status,
     )
@@ -148,6 +157,7 @@ def _render_manage(request: HttpRequest, form: WeekOpenForm, status: int = 200) 
 
 @require_POST
 @role_required(Role.BUREAU)
+@deployment_required
 def week_open(request: HttpRequest) -> HttpResponse:
     form = WeekOpenForm(request.POST)
     if form.is_valid():
@@ -169,7 +179,8 @@ def week_open(request: HttpRequest) -> HttpResponse:
                 % {"date": formats.date_format(week.date)},
             )
             return redirect("installs:week_status", date=week.date)
-    return _render_manage(request, form)
+    # Bureau staff of the whole deployment: its counts when no city is chosen.
+    return _render_manage(request, form, areas.city_for(request))
 
 
 @role_required(Role.BUREAU, Role.LEADER)
@@ -182,8 +193,9 @@ def status_latest(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.BUREAU, Role.LEADER)
-def week_status(request: HttpRequest, date: datetime.date) -> HttpResponse:
-    """The 填报情况 panel of one week, with its state and (for bureau staff) the next steps."""
+@city_page
+def week_status(request: HttpRequest, date: datetime.date, city) -> HttpResponse:
+    """The 填报情况 panel of one week and city, with its state and (for bureau staff) the next steps."""
     week = week_or_404(date)
     state_changes = audit.audit_entries(audit.audit_queryset(week=week, include_figures=False))
     return render(
@@ -191,12 +203,14 @@ def week_status(request: HttpRequest, date: datetime.date) -> HttpResponse:
         "installs/week_status.html",
         {
             "week": week,
-            "reporting": reporting.week_reporting(week),
+            "reporting": reporting.week_reporting(week, city),
             "state_changes": state_changes,
             "can_manage": user_role(request.user) == Role.BUREAU,
+            # The week's state and deadline: bureau staff who cover the deployment.
+            "can_move_week": areas.covers_deployment(request.user),
             "steps": _steps_for(week),
             # The 填报截止时间, who reported on time, 催报 (installs.views.reminders).
-            "deadline_panel": deadlines.week_deadline_panel(week),
+            "deadline_panel": deadlines.week_deadline_panel(week, city=city),
             "deadline_form": reminder_views.deadline_form_for(week),
         },
     )
@@ -253,6 +267,7 @@ def _step(
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.BUREAU)
+@deployment_required
 def week_lock(request: HttpRequest, date: datetime.date) -> HttpResponse:
     """GET: what locking fixes (who is missing, what will be carried); POST: lock."""
     if request.method == "GET":
@@ -268,6 +283,7 @@ def week_lock(request: HttpRequest, date: datetime.date) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.BUREAU)
+@deployment_required
 def week_publish(request: HttpRequest, date: datetime.date) -> HttpResponse:
     """GET: what leadership will see, and what is carried; POST: publish (the service asks the reason)."""
     if request.method == "GET":
@@ -288,6 +304,9 @@ def _confirm(request: HttpRequest, date: datetime.date, step: str) -> HttpRespon
     table as leadership will see it (the same computed week as the ranking page).
     """
     week = week_or_404(date)
+    if areas.must_choose_city(request):
+        return city_chooser(request)
+    city = areas.city_for(request)
     needed = Week.State.OPEN if step == "lock" else Week.State.LOCKED
     if week.state != needed:
         messages.info(
@@ -296,8 +315,8 @@ def _confirm(request: HttpRequest, date: datetime.date, step: str) -> HttpRespon
             % {"date": formats.date_format(week.date), "state": week.get_state_display()},
         )
         return redirect("installs:week_status", date=week.date)
-    progress = selectors.computed_week(week)
-    incomplete = [r for r in reporting.week_reporting(week).regions if not r.reported]
+    progress = selectors.computed_week(week, city)
+    incomplete = [r for r in reporting.week_reporting(week, city).regions if not r.reported]
     return render(
         request,
         "installs/week_confirm.html",
@@ -326,6 +345,7 @@ def _confirm(request: HttpRequest, date: datetime.date, step: str) -> HttpRespon
 
 @require_POST
 @role_required(Role.BUREAU)
+@deployment_required
 def week_unlock(request: HttpRequest, date: datetime.date) -> HttpResponse:
     return _step(
         request,
@@ -337,6 +357,7 @@ def week_unlock(request: HttpRequest, date: datetime.date) -> HttpResponse:
 
 @require_POST
 @role_required(Role.BUREAU)
+@deployment_required
 def week_unpublish(request: HttpRequest, date: datetime.date) -> HttpResponse:
     return _step(
         request,
@@ -350,13 +371,14 @@ def week_unpublish(request: HttpRequest, date: datetime.date) -> HttpResponse:
 
 
 @role_required(Role.BUREAU)
-def week_grid(request: HttpRequest, date: datetime.date) -> HttpResponse:
+@city_page
+def week_grid(request: HttpRequest, date: datetime.date, city) -> HttpResponse:
     """
-    Every active region × measure of the week, typed or pasted; saved all or
-    nothing through figures_save, like the entry form.
+    Every active region of the city × measure of the week, typed or pasted;
+    saved all or nothing through figures_save, like the entry form.
     """
     week = week_or_404(date)
-    rows = grid.grid_rows(week)
+    rows = grid.grid_rows(week, city)
     if request.method != "POST":
         return _render_grid(request, week, rows)
 
@@ -515,6 +537,8 @@ def audit_region_week(request: HttpRequest, date: datetime.date, slug: str) -> H
     region = get_object_or_404(Region, slug=slug)
     if user_role(request.user) == Role.DISTRICT and request.user.profile.region_id != region.pk:
         raise PermissionDenied
+    if not areas.readable_region(request.user, region):
+        raise Http404
     entries = audit.audit_entries(
         audit.audit_queryset(week=week, region=region, include_weeks=True)
     )
@@ -526,9 +550,14 @@ def audit_region_week(request: HttpRequest, date: datetime.date, slug: str) -> H
 
 
 @any_role_required
-def audit_list(request: HttpRequest) -> HttpResponse:
-    """The whole trail, newest first; district staff see only their own region's figures."""
-    form = AuditFilterForm(request.GET or None)
+@city_page
+def audit_list(request: HttpRequest, city) -> HttpResponse:
+    """
+    The trail of the city's regions and of the weeks, newest first; district
+    staff see only their own region's figures.
+    """
+    regions = list(Region.objects.filter(city=city).order_by("order", "name"))
+    form = AuditFilterForm(request.GET or None, regions=regions)
     chosen = form.cleaned_data if form.is_valid() else {}
     region = chosen.get("region")
     own_region = None
@@ -538,6 +567,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         week=chosen.get("week"),
         region=region,
         user=form.users.get(chosen.get("user") or ""),
+        regions=regions,
     )
     page = Paginator(rows, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

@@ -2,11 +2,13 @@
 Provision an account with its role:
 
     python manage.py add_user USERNAME --role district|bureau|leader [--region NAME_OR_SLUG]
-        [--password P] [--update] [--no-password-change]
+        [--area CODE] [--password P] [--update] [--no-password-change]
 
 Without --password the password is asked twice (not echoed). The account goes
 through installs.services.accounts, which refuses a weak password (Django's
-validators), a region for anybody but district staff, and none for them. The
+validators), a region for anybody but district staff, and none for them; an
+area (--area, the GB/T 2260 code of a province or city) only for bureau staff
+and leadership, who without one answer for the whole deployment. The
 account must choose its own password at its first login, unless
 --no-password-change.
 """
@@ -22,6 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from installs import free_text
+from installs.management.area_option import add_area_argument, area_by_code
 from installs.models import Profile, Region
 from installs.services.accounts import account_add, account_role_check, account_update
 
@@ -35,7 +38,10 @@ def find_region(text: str) -> Region:
         r for r in Region.objects.filter(Q(name=text) | Q(slug=text.lower())) if r.active
     ] or [r for r in Region.objects.filter(active=True) if text in r.alias_list()]
     if len(matches) != 1:
-        names = ", ".join(f"{r.name} ({r.slug})" for r in Region.objects.filter(active=True))
+        names = ", ".join(
+            f"{r.name} ({r.slug})"
+            for r in Region.objects.filter(active=True).order_by("city", "order", "name")
+        )
         raise CommandError(
             _("No single active region is called %(text)s. Regions: %(names)s")
             % {"text": text, "names": names}
@@ -44,7 +50,13 @@ def find_region(text: str) -> Region:
 
 
 # The service names the field; the command names the option the field came from.
-OPTIONS = {"username": "USERNAME", "role": "--role", "region": "--region", "password": "--password"}
+OPTIONS = {
+    "username": "USERNAME",
+    "role": "--role",
+    "region": "--region",
+    "area": "--area",
+    "password": "--password",
+}
 
 
 def refusal(error: ValidationError) -> CommandError:
@@ -65,6 +77,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--region", help="District staff only: the region's name, slug or alias."
         )
+        add_area_argument(
+            parser,
+            "Bureau staff and leadership only: the province or city (GB/T 2260 code) they "
+            "answer for; without it, the whole deployment.",
+        )
         parser.add_argument("--password", help="The password; asked for (twice) when not given.")
         parser.add_argument(
             "--update",
@@ -77,14 +94,27 @@ class Command(BaseCommand):
             help="Do not make the account choose its own password at its next login.",
         )
 
-    def handle(self, *args, username: str, role: str, region: str | None, **options) -> None:
+    def handle(
+        self,
+        *args,
+        username: str,
+        role: str,
+        region: str | None,
+        area: str | None = None,
+        **options,
+    ) -> None:
         username = username.strip()
         # Before any lookup: PostgreSQL refuses a NUL even in a query.
-        for option, text in (("USERNAME", username), ("--region", region or "")):
+        for option, text in (
+            ("USERNAME", username),
+            ("--region", region or ""),
+            ("--area", area or ""),
+        ):
             invalid = free_text.text_error(text)
             if invalid:
                 raise CommandError(_("The account is refused:") + f"\n  {option}：{invalid}")
         region_obj = find_region(region) if region else None
+        area_obj = area_by_code(area) if area else None
         user = get_user_model().objects.filter(username=username).first() if username else None
         if user is not None and not options["update"]:
             raise CommandError(
@@ -92,7 +122,7 @@ class Command(BaseCommand):
                 % {"username": username}
             )
         try:  # before asking for a password that would be refused with the account
-            account_role_check(role=role, region=region_obj)
+            account_role_check(role=role, region=region_obj, area=area_obj)
         except ValidationError as error:
             raise refusal(error) from None
         password = options["password"]
@@ -105,6 +135,7 @@ class Command(BaseCommand):
                     username=username,
                     role=role,
                     region=region_obj,
+                    area=area_obj,
                     password=password,
                     actor=None,
                     must_change_password=must_change,
@@ -114,6 +145,7 @@ class Command(BaseCommand):
                     user=user,
                     role=role,
                     region=region_obj,
+                    area=area_obj,
                     password=password,
                     actor=None,
                     must_change_password=must_change,
@@ -131,7 +163,9 @@ class Command(BaseCommand):
                 % {
                     "username": username,
                     "role": Role(role).label,
-                    "region": region_obj.name if region_obj else "",
+                    "region": region_obj.name
+                    if region_obj
+                    else (area_obj.name if area_obj else ""),
                 }
             )
         )

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from installs import selectors, sheets
+from installs.management.area_option import add_area_argument, city_option
 
 
 class Command(BaseCommand):
@@ -22,8 +23,12 @@ class Command(BaseCommand):
             required=True,
             help="The file to write; an existing directory gets the download's file name.",
         )
+        add_area_argument(
+            parser, "The city's code (GB/T 2260); needed when the deployment has several cities."
+        )
 
-    def handle(self, *args, week: str, output: str, **options):
+    def handle(self, *args, week: str, output: str, area: str | None = None, **options):
+        city = city_option(area)
         try:
             date = datetime.date.fromisoformat(week)
         except ValueError:
@@ -36,7 +41,7 @@ class Command(BaseCommand):
             path = path / sheets.export_filename(date)
         # The workbook's texts (header, 合计, note) in the bureau's language, as on the page.
         with translation.override(settings.LANGUAGE_CODE):
-            workbook = sheets.week_workbook(selectors.week_progress(found))
+            workbook = sheets.week_workbook(selectors.week_progress(found, city))
             data = sheets.workbook_bytes(workbook)
         try:
             path.write_bytes(data)

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from installs import free_text, xlsx_reader
+from installs import areas, free_text, xlsx_reader
+from installs.management.area_option import add_area_argument, city_option
 from installs.permissions import Role, user_role
 from installs.services.figures import FiguresConflict
 from installs.services.imports import ImportRefused, import_preview, payload_figures, table_import
@@ -51,6 +52,11 @@ class Command(BaseCommand):
             "--user",
             help="the bureau account the audit trail names (default: the first superuser)",
         )
+        add_area_argument(
+            parser,
+            "the city whose counties the table lists (GB/T 2260 code); needed when the "
+            "deployment has several cities",
+        )
 
     def handle(
         self,
@@ -61,8 +67,10 @@ class Command(BaseCommand):
         user: str | None,
         reason: str,
         other_weekday: bool,
+        area: str | None = None,
         **options,
     ):
+        city = city_option(area)
         actor = self._actor(user)
         reason_error = free_text.text_error(reason)
         if reason_error:
@@ -70,7 +78,12 @@ class Command(BaseCommand):
         file = Path(path)
         data = self._read(file)
         try:
-            parsed = xlsx_reader.read_week_table(data, file_name=file.name)
+            parsed = xlsx_reader.read_week_table(
+                data,
+                file_name=file.name,
+                # Names repeat across cities: the table is read as the chosen city's.
+                regions=None if city is None else areas.city_regions(city, active_only=False),
+            )
         except xlsx_reader.UploadRejected as rejected:
             raise CommandError(rejected.message) from None
         preview = import_preview(
@@ -79,6 +92,7 @@ class Command(BaseCommand):
             actor=actor,
             reason=reason,
             allow_other_weekday=other_weekday,
+            city=city,
         )
         self.stdout.write(
             f"{file.name} · {parsed.sheet} → {preview.week_date or '?'}"
@@ -112,6 +126,7 @@ class Command(BaseCommand):
                 file_name=file_name,
                 reason=reason,
                 allow_other_weekday=other_weekday,
+                city=city,
             )
         except FiguresConflict:
             raise CommandError(

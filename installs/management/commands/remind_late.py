@@ -12,7 +12,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from installs import outbox
+from installs import areas, outbox
+from installs.management.area_option import add_area_argument, area_by_code
 from installs.models import Week
 from installs.services.reminders import reminders_send_due
 
@@ -30,8 +31,15 @@ class Command(BaseCommand):
             action="store_true",
             help="only queue the reminders; leave the delivery to the worker (db_worker)",
         )
+        add_area_argument(
+            parser,
+            "only this province's or city's counties (GB/T 2260 code); default: every city, "
+            "one reminder per city",
+        )
 
-    def handle(self, *args, week: str | None, no_deliver: bool, **options):
+    def handle(self, *args, week: str | None, no_deliver: bool, area: str | None = None, **options):
+        # One batch per city: a reminder names one city's counties (names repeat across cities).
+        cities = areas.cities_in(area_by_code(area) if area else None) or [None]
         if week:
             try:
                 day = datetime.date.fromisoformat(week.strip())
@@ -45,7 +53,17 @@ class Command(BaseCommand):
             if chosen is None:
                 self.stdout.write(_("No week is open for entry: no reminders."))
                 return
-        batch = reminders_send_due(week=chosen)
+        for city in cities:
+            self._remind(chosen, city)
+        if not no_deliver:
+            for result in outbox.deliver_due():
+                status = (
+                    _("sent") if result.ok else _("failed: %(error)s") % {"error": result.error}
+                )
+                self.stdout.write(f"  #{result.message.pk} {result.message.summary}: {status}")
+
+    def _remind(self, chosen: Week, city) -> None:
+        batch = reminders_send_due(week=chosen, city=city)
         if batch is None or not batch.regions:
             self.stdout.write(
                 _("Week of %(date)s: no reminder due now.") % {"date": chosen.date.isoformat()}
@@ -62,9 +80,3 @@ class Command(BaseCommand):
                     "count": len(batch.messages),
                 }
             )
-        if not no_deliver:
-            for result in outbox.deliver_due():
-                status = (
-                    _("sent") if result.ok else _("failed: %(error)s") % {"error": result.error}
-                )
-                self.stdout.write(f"  #{result.message.pk} {result.message.summary}: {status}")
