@@ -522,8 +522,9 @@ def test_an_api_token_reads_the_city_asked_for(world):
     url = reverse("installs:api_week", args=[week.date])
     b = client.get(url, {"area": "140500"}, headers=headers).json()
     assert [r["name"] for r in b["regions"]] == ["泽州县", "高平市"]
-    chooser = client.get(url, headers=headers).json()
-    assert {c["code"] for c in chooser["cities"]} == {"410800", "140500"}
+    # Without ?area= a token reads the root's table: the nation's provinces.
+    nation = client.get(url, headers=headers).json()
+    assert {c["code"] for c in nation["children"]} == {"410000", "140000"}
     assert client.get(url, {"area": "000000"}, headers=headers).status_code == 404
 
 
