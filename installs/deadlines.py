@@ -101,7 +101,9 @@ def week_timeliness(
     ]
 
 
-def week_statuses(week: Week, *, now: datetime.datetime | None = None) -> dict[int, str] | None:
+def week_statuses(
+    week: Week, *, city: Area | None = None, now: datetime.datetime | None = None
+) -> dict[int, str] | None:
     """
     region id → its timeliness now, exactly as the 填报情况 panel shows it
     (``week_timeliness``), for the summary above the table and the notice.
@@ -109,14 +111,18 @@ def week_statuses(week: Week, *, now: datetime.datetime | None = None) -> dict[i
     None when the week's timeliness is not known: it has figures and none of
     them was saved through the app (no history record: a fixture or a loaded
     backup), so their times say when they were loaded, not when the districts
-    reported. A week with no figure yet is known: nobody has reported.
+    reported. A week with no figure yet is known: nobody has reported. Judged per
+    city (None: every region): one city's fixture week is not timed by another
+    city's saves.
     """
     snapshots = Snapshot.objects.filter(week=week)
+    if city is not None:
+        snapshots = snapshots.filter(region__city=city)
     # The records of the figures there now (a deleted figure leaves one too).
     saved = Snapshot.history.model.objects.filter(id__in=snapshots.values("pk"))
     if snapshots.exists() and not saved.exists():
         return None
-    return {row.region.pk: row.status for row in week_timeliness(week, now=now)}
+    return {row.region.pk: row.status for row in week_timeliness(week, city=city, now=now)}
 
 
 @dataclass(frozen=True)

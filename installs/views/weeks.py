@@ -101,7 +101,9 @@ def _ranking_data(week: Week, city) -> tuple:
     movement = selectors.week_rank_movement(progress)
     forecast = selectors.week_forecast(progress)
     flags = pace.flags(forecast)
-    facts = summary.week_summary(progress, forecast, statuses=deadlines.week_statuses(week))
+    facts = summary.week_summary(
+        progress, forecast, statuses=deadlines.week_statuses(week, city=city)
+    )
     return progress, movement, flags, facts, selectors.week_dates()
 
 
