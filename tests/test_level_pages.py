@@ -196,3 +196,29 @@ def test_a_token_reads_the_published_levels(client, db):
     assert [c["figures"]["valve_pipe"]["rank"] for c in province["children"]] == [2, 2, 1]
     city = client.get(API, {"area": "410800"}, **header).json()
     assert "regions" in city and "children" not in city
+
+
+
+def test_the_count_of_reported_counties_is_said_once(bureau):
+    page = bureau.get(PAGE, {"area": ""}).content.decode()
+    assert len(re.findall(r"已填报\s*4/5\s*个区县", page)) == 1
+
+
+def test_one_province_of_two_cities_one_week(client, db):
+    """No 全国 above a single province; no rank-movement legend where nothing moved."""
+    from tests.factories import make_area, make_measure, make_region, make_snapshot, make_week
+
+    henan = make_area("河南省", "410000")
+    measure = make_measure("valve_pipe")
+    week = make_week("2022-11-21")
+    for code, name, installed in (("410800", "焦作市", 10), ("410300", "洛阳市", 20)):
+        county = make_region(f"{name}城区", f"c{code}", city=make_area(name, code, henan))
+        make_snapshot(week, county, measure, 100, installed)
+    client.force_login(make_user("ju", Profile.Role.BUREAU))
+    page = client.get(PAGE).content.decode()
+    assert "河南省燃气居民用户安全装置加装情况进度表" in page
+    assert "名次较上周变化" not in page and "本周有区县未填报" not in page
+    city = client.get(PAGE, {"area": "410800"}).content.decode()
+    crumbs = re.search(r'<nav class="breadcrumbs.*?</nav>', city, re.S).group(0)
+    assert re.findall(r">([^<>]+)</a>", crumbs)[0] == "河南省"
+    assert "全国" not in crumbs

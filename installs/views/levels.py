@@ -49,7 +49,12 @@ def breadcrumbs(request: HttpRequest, area: Area | None) -> list[dict]:
     if not areas.has_many_cities():
         return []
     top = areas.bound_area(request.user)
-    steps = [{"name": level_tables.area_name(None), "code": ""}] if top is None else []
+    # 全国 only above several provinces: with one, its table is the top anyone opens.
+    steps = (
+        [{"name": level_tables.area_name(None), "code": ""}]
+        if top is None and len(areas.children(None)) > 1
+        else []
+    )
     steps += [
         {"name": a.name, "code": a.code} for a in areas.lineage(area) if areas.contains(top, a)
     ]
@@ -97,7 +102,7 @@ def level_detail(
 ) -> HttpResponse:
     progress = level_selectors.computed_level(week, area)
     path = request.path
-    reported, total = progress.reported_count
+    rows = level_tables.level_rows(progress)
     return render(
         request,
         "installs/level_detail.html",
@@ -109,8 +114,11 @@ def level_detail(
             "title": level_tables.level_title(area),
             "date_line": layout.date_line(week.date),
             "note": layout.NOTE,
-            "reported": reported,
-            "total": total,
+            "has_moves": any(
+                row[layout.cell_key(measure, "move")]
+                for row in rows
+                for measure in progress.measures
+            ),
             "header_html": mark_safe(level_tables.header_html(progress)),
             "body_html": mark_safe(
                 level_tables.body_html(progress, lambda code: f"{path}?{urlencode({'area': code})}")
