@@ -198,7 +198,6 @@ def test_a_token_reads_the_published_levels(client, db):
     assert "regions" in city and "children" not in city
 
 
-
 def test_the_count_of_reported_counties_is_said_once(bureau):
     page = bureau.get(PAGE, {"area": ""}).content.decode()
     assert len(re.findall(r"已填报\s*4/5\s*个区县", page)) == 1
