@@ -13,7 +13,7 @@ import html
 import re
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
 
 from installs import layout, rules, sheets
@@ -142,11 +142,13 @@ def _named_at(ranked: list[tuple], place: int, measure) -> str:
     )
 
 
-def level_summary(progress: LevelProgress) -> list[dict]:
+def level_summary(progress: LevelProgress, previous: LevelProgress | None = None) -> list[dict]:
     """
     A few lines above the table, as the city's summary box shows them: reporting
-    (and the children not fully reported), then per measure the parent's rate, the
-    week's new installs and the first and last places (ties named together).
+    (and the children not fully reported), then per measure the parent's rate and
+    its change since ``previous`` (last week's table of the same area: both with
+    carried figures, so a late county moves neither), the week's new installs and
+    the first and last places (ties named together).
     """
     between = "、"
     reported, total = progress.reported_count
@@ -175,12 +177,15 @@ def level_summary(progress: LevelProgress) -> list[dict]:
             {
                 "label": str(measure),
                 "text": _(
-                    "%(area)s rate %(rate)s, new installs this week %(new)s; "
+                    "%(area)s rate %(rate)s%(change)s, new installs this week %(new)s; "
                     "first: %(first)s; last: %(last)s."
                 )
                 % {
                     "area": area_name(progress.area),
                     "rate": rules.rate_text(total_row["installed"], total_row["households"]),
+                    "change": _change_text(
+                        total_row, previous.total(measure) if previous else None
+                    ),
                     "new": "—" if new is None else new,
                     "first": _named_at(ranked, 1, measure),
                     "last": _named_at(ranked, last_rank, measure),
@@ -188,6 +193,27 @@ def level_summary(progress: LevelProgress) -> list[dict]:
             }
         )
     return lines
+
+
+def _change_text(now: dict, before: dict | None) -> str:
+    """ "，较上周提高0.1个百分点" (the city summary's words), or nothing without last week."""
+    if before is None:
+        return ""
+    change = rules.rate_change_points(
+        installed=now["installed"],
+        households=now["households"],
+        previous_installed=before["installed"],
+        previous_households=before["households"],
+    )
+    if change is None:
+        return ""
+    if change > 0:
+        words = _("up %(points)s points on last week") % {"points": change}
+    elif change < 0:
+        words = _("down %(points)s points on last week") % {"points": -change}
+    else:
+        words = _("the same as last week")
+    return pgettext("between clauses", ", ") + words
 
 
 def body_html(progress: LevelProgress, link_for_code) -> str:

@@ -162,9 +162,9 @@ def test_the_summary_above_a_provinces_table(bureau):
         re.search(r'<section class="week-summary".*?</section>', page, re.S).group(0),
     )
     assert "已填报3/4个区县；未全部填报：焦作市（1/2）" in summary
-    # 170/500, new 10+10+40; 洛阳市 first, 焦作市 and 新乡市 tied last.
+    # 170/500, last week 110/500 (22.0%), new 10+10+40; 洛阳市 first, 焦作市 and 新乡市 tied last.
     assert (
-        "河南省安装率34.0%，本周新增安装60户；第一名：洛阳市（50.0%）；"
+        "河南省安装率34.0%，较上周提高12.0个百分点，本周新增安装60户；第一名：洛阳市（50.0%）；"
         "最后一名：焦作市（30.0%）、新乡市（30.0%）。"
     ) in summary
 

@@ -124,7 +124,12 @@ def level_detail(
                 level_tables.body_html(progress, lambda code: f"{path}?{urlencode({'area': code})}")
             ),
             "incomplete_notes": level_tables.incomplete_notes(progress),
-            "summary": level_tables.level_summary(progress),
+            "summary": level_tables.level_summary(
+                progress,
+                level_selectors.computed_level(progress.previous_week, area)
+                if progress.previous_week
+                else None,
+            ),
             "breadcrumbs": breadcrumbs(request, area),
             "previous_url": _week_url(progress.previous_week),
             "next_url": _week_url(progress.next_week),
