@@ -11,7 +11,9 @@ functions of dates and times: no ORM, no request, no settings.
   after that does not make a region late.
 - Reported by the deadline (report time ≤ deadline): 按时; after it: 逾期填报;
   not reported and the deadline passed: 逾期未填报; not yet, and still time:
-  未填报.
+  未填报. Reported with no known report time (figures loaded from a fixture or
+  a backup, never saved through the app): 时间不详, counted neither on time
+  nor late.
 - A region's on-time rate over the campaign is DHIS2's "reporting rate on
   time": weeks it reported on time / weeks that had a deadline that has passed.
 - Reminder offsets are written "-2h,+0h,+24h" (h hours, m minutes) relative to
@@ -32,6 +34,7 @@ ON_TIME = "on_time"
 LATE = "late"
 OVERDUE = "overdue"  # not fully reported, deadline passed
 PENDING = "pending"  # not fully reported, deadline still ahead
+UNKNOWN = "unknown"  # reported, but when is not known (loaded, not saved through the app)
 
 _DEFAULT_SPEC = re.compile(r"^\s*([+-]?\d{1,2})\s+([01]?\d|2[0-3]):([0-5]\d)\s*$")
 _OFFSET = re.compile(r"^([+-])(\d{1,3})([hm])$")
@@ -85,8 +88,10 @@ def timeliness(
     deadline: datetime.datetime,
     now: datetime.datetime,
 ) -> str:
-    """ON_TIME, LATE, OVERDUE or PENDING (see the module's docstring)."""
-    if reported and reported_at is not None:
+    """ON_TIME, LATE, OVERDUE, PENDING or UNKNOWN (see the module's docstring)."""
+    if reported:
+        if reported_at is None:
+            return UNKNOWN
         return ON_TIME if reported_at <= deadline else LATE
     return OVERDUE if now > deadline else PENDING
 
@@ -95,9 +100,9 @@ def on_time_rate(statuses: list[str]) -> tuple[int, int]:
     """
     (weeks on time, weeks counted): weeks whose deadline has passed count (on
     time, late or overdue); a week still before its deadline does not, unless the
-    region already reported it on time.
+    region already reported it on time; nor does a week of unknown report time.
     """
-    counted = [s for s in statuses if s != PENDING]
+    counted = [s for s in statuses if s not in (PENDING, UNKNOWN)]
     return sum(1 for s in counted if s == ON_TIME), len(counted)
 
 

@@ -35,8 +35,9 @@ def deadline_passed(week: Week, *, now: datetime.datetime | None = None) -> bool
 def first_saves(week: Week) -> dict[int, dict[int, datetime.datetime]]:
     """
     region id → measure id → when that figure was first saved this week: the
-    first history record of the snapshot (its updated_at when it has none,
-    e.g. loaded from a fixture). One query for the snapshots, one for the history.
+    first history record of the snapshot. A figure with none (loaded from a
+    fixture or a backup) is absent: when it was reported is not known, and its
+    updated_at says when it was loaded. One query for the snapshots, one for the history.
     """
     history = Snapshot.history.model
     first_by_snapshot = dict(
@@ -46,10 +47,11 @@ def first_saves(week: Week) -> dict[int, dict[int, datetime.datetime]]:
         .values_list("id", "first")
     )
     saves: dict[int, dict[int, datetime.datetime]] = {}
-    for pk, region_id, measure_id, updated_at in Snapshot.objects.filter(week=week).values_list(
-        "pk", "region_id", "measure_id", "updated_at"
+    for pk, region_id, measure_id in Snapshot.objects.filter(week=week).values_list(
+        "pk", "region_id", "measure_id"
     ):
-        saves.setdefault(region_id, {})[measure_id] = first_by_snapshot.get(pk, updated_at)
+        if pk in first_by_snapshot:
+            saves.setdefault(region_id, {})[measure_id] = first_by_snapshot[pk]
     return saves
 
 
@@ -187,6 +189,7 @@ STATUS_LABELS = {
     deadline_rules.LATE: _("Reported late"),
     deadline_rules.OVERDUE: _("Overdue, not reported"),
     deadline_rules.PENDING: _("Not reported"),
+    deadline_rules.UNKNOWN: _("Reported, time not known"),
 }
 
 
