@@ -283,6 +283,14 @@ IMPORT_SLOTS_DIR = os.environ.get(
     os.path.join(tempfile.gettempdir(), f"gasdash-import-slots-{os.getuid()}"),
 )
 
+# The history of a province or of the nation is built in the background (a task of
+# the worker) into this directory, and each file is deleted with its job after
+# HISTORY_EXPORT_RETENTION_DAYS. Give every app server and worker the same directory.
+HISTORY_EXPORT_DIR = Path(
+    os.environ.get("HISTORY_EXPORT_DIR", str(BASE_DIR / "var" / "history_exports"))
+)
+HISTORY_EXPORT_RETENTION_DAYS = envint("HISTORY_EXPORT_RETENTION_DAYS", "7")
+
 DJANGO_TABLES2_TEMPLATE = "installs/progress_table.html"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -552,3 +553,63 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"第{self.number}期 ({self.week})"
+
+
+class HistoryExport(models.Model):
+    """
+    Every week of a province or of the nation (历周数据), built in the background.
+
+    The city's history is small enough to send at once; above a city the file
+    is built by a task (installs.tasks.history_export_build), city by city,
+    ``done`` of ``total`` cities, into HISTORY_EXPORT_DIR, and removed with its
+    row after HISTORY_EXPORT_RETENTION_DAYS. ``area`` None is the nation.
+    """
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", _("Excel workbook")
+        CSV = "csv", _("CSV file")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("export state", "waiting")
+        RUNNING = "running", pgettext_lazy("export state", "being built")
+        DONE = "done", pgettext_lazy("export state", "ready")
+        FAILED = "failed", pgettext_lazy("export state", "failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    format = models.CharField(_("format"), max_length=8, choices=Format)
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.QUEUED)
+    done = models.PositiveIntegerField(_("cities done"), default=0)
+    total = models.PositiveIntegerField(_("cities in all"), default=0)
+    # The file's name inside HISTORY_EXPORT_DIR (empty until it is ready).
+    file_name = models.CharField(_("file"), max_length=100, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("history export")
+        verbose_name_plural = _("history exports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done__lte=F("total")), name="history_done_lte_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area or '全国'} {self.format} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)

@@ -15,3 +15,12 @@ def deliver_outbox() -> int:
     from installs.outbox import deliver_due
 
     return len(deliver_due())
+
+
+@task()
+def history_export_build(job_id: str) -> str:
+    """Build a province's or the nation's history file; returns the job's state."""
+    from installs.services.history_exports import history_export_run
+
+    job = history_export_run(job_id=job_id)
+    return "gone" if job is None else job.state

@@ -75,6 +75,16 @@ urlpatterns = [
     path("import/confirm/", transfer.import_confirm, name="import_confirm"),
     path("export/history.xlsx", transfer.history_xlsx, name="history_xlsx"),
     path("export/history.csv", transfer.history_csv, name="history_csv"),
+    # A province's or the nation's history, built in the background: progress, then the file.
+    path("export/history/<uuid:job>/", transfer.history_job, name="history_job"),
+    path(
+        "export/history/<uuid:job>/status/", transfer.history_job_status, name="history_job_status"
+    ),
+    path(
+        "export/history/<uuid:job>/download/",
+        transfer.history_job_download,
+        name="history_job_download",
+    ),
     path("api/weeks/", api.week_list, name="api_weeks"),
     path("api/weeks/<date:date>/", api.week_detail, name="api_week"),
 ]

@@ -29,3 +29,8 @@ os.environ.setdefault("IMPORT_TIMEOUT_SECONDS", "60")
 # database: never a Redis named in the caller's environment. tests/test_shared_cache.py
 # points its own processes at a Redis database of its own.
 os.environ["CACHE_URL"] = ""
+# Province and nation history files built by the tests: a directory of this run's own,
+# never the project's var/.
+os.environ.setdefault(
+    "HISTORY_EXPORT_DIR", tempfile.mkdtemp(prefix="gasdash-test-history-exports-")
+)

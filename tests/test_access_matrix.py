@@ -10,7 +10,7 @@ added here. To add one:
    each visitor (anonymous, no_role, district, district_other, bureau, leader)
    the status you intend; ``post=None`` for a page that only reads (its POST
    is then expected to behave like GET or to be refused with 405);
-2. if its path has arguments other than ``date`` and ``slug``, add a sample
+2. if its path has arguments other than ``date``, ``slug`` and ``job``, add a sample
    to SAMPLE_KWARGS.
 
 The visitors: ``district`` reports for 沁阳市 (qinyang, the sample slug),
@@ -24,6 +24,7 @@ CSRF token is refused with 403 on every form.
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 from django.apps import apps
@@ -34,8 +35,9 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 
 from installs import urls as installs_urls
-from installs.models import Region, RegionContact, Snapshot, Week
-from tests.factories import load_seed, make_user
+from installs.models import HistoryExport, Region, RegionContact, Snapshot, Week
+from installs.services import history_exports
+from tests.factories import default_city, load_seed, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +48,7 @@ SAMPLE_KWARGS = {
     "pk": 1,
     "number": 1,
     "extension": "pdf",
+    "job": uuid.UUID("00000000-0000-4000-8000-00000000a001"),  # 河南省's history file
 }
 LOGIN = "login"  # a 302 to the login page
 REFUSED = {401, 403, 405, LOGIN}
@@ -140,6 +143,11 @@ EXPECTED: dict[str, dict] = {
     "import_confirm": row(get=only({"bureau": 405}), post=only({"bureau": 302})),
     "history_xlsx": READ,
     "history_csv": READ,
+    # A province's history file: whoever's subtree holds 河南省 (district staff read their
+    # city only: 404, as for a file that does not exist).
+    "history_job": row(get=everyone(200, district=404, district_other=404)),
+    "history_job_status": row(get=everyone(200, district=404, district_other=404)),
+    "history_job_download": row(get=everyone(200, district=404, district_other=404)),
     # The JSON API is never redirected to a login: 401 without a session or token.
     "api_weeks": row(
         get=everyone(200, anonymous=401), post=everyone(405, anonymous=405, no_role=405)
@@ -202,6 +210,13 @@ def clients(settings) -> dict[str, Client]:
         "bureau": make_user("bureau", "bureau"),
         "leader": make_user("leader", "leader"),
     }
+    job = HistoryExport.objects.create(
+        id=SAMPLE_KWARGS["job"],
+        requested_by=users["bureau"],
+        area=default_city().parent,
+        format="csv",
+    )
+    history_exports.history_export_run(job_id=job.pk)
     clients = {"anonymous": Client()}
     for visitor, user in users.items():
         clients[visitor] = Client()

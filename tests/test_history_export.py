@@ -283,7 +283,7 @@ def test_the_csv_download_is_csv_in_utf8(client, seed):
     client.force_login(make_user("u", "leader"))
     response = client.get("/export/history.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert read_csv(response.content)[0][0] == "周"
+    assert read_csv(b"".join(response.streaming_content))[0][0] == "周"
 
 
 def test_the_workbook_download_opens(client, seed):

@@ -6,7 +6,7 @@ Two provinces with a city each: 河南省 › 焦作市 (city A: 解放区, 山�
 bound inside province A (a district of city A, bureau staff of city A,
 leadership of province A) try every URL pattern of installs.urls (iterated,
 so a new one cannot be forgotten) on city B: by ``?area=``, by a county's
-slug or a liaison's pk, and by date with their session's area set. Each is
+slug, a liaison's pk or a history file's id, and by date with their session's area set. Each is
 refused or shows nothing of city B, and changes nothing of city B. Then every
 write path is tried on city B directly: the services, the form, the grid, the
 import, the liaisons, 催报 and the commands with --area. Bureau staff of the
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import uuid
 import zipfile
 
 import pytest
@@ -32,6 +33,7 @@ from django.urls import URLPattern, reverse
 from installs import urls as installs_urls
 from installs.models import (
     Area,
+    HistoryExport,
     Profile,
     Region,
     RegionContact,
@@ -40,6 +42,7 @@ from installs.models import (
     Week,
 )
 from installs.services import contacts as contact_services
+from installs.services import history_exports
 from installs.services import imports as import_services
 from installs.services import reminders as reminder_services
 from installs.services import targets as target_services
@@ -51,6 +54,7 @@ from tests.official_workbooks import official_bytes
 pytestmark = pytest.mark.django_db
 
 OPEN_DATE = datetime.date(2022, 11, 21)
+JOB_B = uuid.UUID("00000000-0000-4000-8000-0000000000b1")
 B_NAMES = ("泽州县", "高平市", "晋城市", "山西省")
 RESTRICTED = ("district_a", "bureau_a", "leader_province_a")
 
@@ -89,6 +93,16 @@ def world(settings):
         "leader_province_a": _user("leader_pa", Profile.Role.LEADER, area=province_a),
         "bureau_root": _user("bureau_root", Profile.Role.BUREAU),
     }
+    # A history file of province B, built (its job's id is the sample for <uuid:job>).
+    job_b = HistoryExport.objects.create(
+        id=JOB_B,
+        requested_by=users["bureau_root"],
+        area=province_b,
+        format="csv",
+        total=1,
+    )
+    history_exports.history_export_run(job_id=job_b.pk)
+    assert "泽州县" in history_exports.history_export_path(job_b).read_text(encoding="utf-8-sig")
     return {
         "city_a": city_a,
         "city_b": city_b,
@@ -137,7 +151,14 @@ def patterns() -> list[URLPattern]:
 
 
 def url_for(pattern: URLPattern, *, slug: str, pk: int) -> str:
-    samples = {"date": OPEN_DATE, "slug": slug, "pk": pk, "number": 1, "extension": "pdf"}
+    samples = {
+        "date": OPEN_DATE,
+        "slug": slug,
+        "pk": pk,
+        "number": 1,
+        "extension": "pdf",
+        "job": JOB_B,
+    }
     names = pattern.pattern.converters.keys()
     missing = [n for n in names if n not in samples]
     assert not missing, f"add a sample for {missing} to url_for"
@@ -210,7 +231,7 @@ def test_it_refuses_city_b_chosen_by_area_on_every_url(pattern, world):
 
 @pytest.mark.parametrize(
     "pattern",
-    [p for p in patterns() if {"slug", "pk"} & set(p.pattern.converters)],
+    [p for p in patterns() if {"slug", "pk", "job"} & set(p.pattern.converters)],
     ids=lambda p: p.name,
 )
 def test_it_refuses_a_county_or_liaison_of_city_b_in_the_address(pattern, world):
@@ -256,6 +277,8 @@ def test_the_control_bureau_of_the_deployment_reads_city_b(world):
     chooser = client.get(reverse("installs:week_charts", args=[OPEN_DATE]), {"area": ""})
     assert "请选择城市" in chooser.content.decode()
     assert "晋城市" in chooser.content.decode() and "焦作市" in chooser.content.decode()
+    download = client.get(reverse("installs:history_job_download", kwargs={"job": JOB_B}))
+    assert "泽州县" in body_of(download)
 
 
 def test_bureau_staff_of_city_a_read_city_a(world):

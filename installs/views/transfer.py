@@ -1,7 +1,9 @@
 """
 Bringing tables in and taking everything out: the import of an official
 workbook (bureau staff: upload, preview, confirm) and the history downloads
-(every role).
+(every role): a city's at once (the CSV streamed), a province's or the
+nation's built in the background (installs.services.history_exports) behind a
+progress page.
 
 The upload is read in memory and never stored. What the preview showed is
 kept in the session (the figures and the versions of the stored figures it
@@ -19,17 +21,35 @@ from urllib.parse import quote
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
-from django.utils import formats
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from installs import areas, history_export, layout, selectors, sheets, tables, xlsx_reader
+from installs import (
+    areas,
+    history_export,
+    layout,
+    level_tables,
+    selectors,
+    sheets,
+    tables,
+    xlsx_reader,
+)
 from installs.forms import REASON_MAX_LENGTH, OneLineTextField
-from installs.models import Area
+from installs.models import Area, HistoryExport
 from installs.permissions import Role, any_role_required, role_required
+from installs.services import history_exports
 from installs.services.figures import FiguresConflict
 from installs.services.imports import (
     ImportRefused,
@@ -240,12 +260,10 @@ def _conflicts(conflict: FiguresConflict, figures) -> list[dict]:
     return rows
 
 
-def _download(content: bytes, *, content_type: str, filename: str, ascii_filename: str):
-    response = HttpResponse(content, content_type=content_type)
+def _attachment(response: HttpResponse, filename: str, ascii_filename: str) -> None:
     response["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename, safe='')}"
     )
-    return response
 
 
 def _history_name(extension: str) -> str:
@@ -254,23 +272,132 @@ def _history_name(extension: str) -> str:
 
 
 @any_role_required
-@city_page
-def history_xlsx(request: HttpRequest, city) -> HttpResponse:
-    """Every week of the city: the long sheet, then a sheet per week in the official layout."""
+def history_xlsx(request: HttpRequest) -> HttpResponse:
+    """
+    Every week of the city: the long sheet, then a sheet per week in the official
+    layout. Above a city (a province, the nation) the file is built in the background.
+    """
+    if areas.must_choose_city(request):
+        return _history_start(request, HistoryExport.Format.XLSX)
     return sheets.workbook_response(
-        history_export.history_workbook(city),
+        history_export.history_workbook(areas.city_for(request)),
         filename=_history_name("xlsx"),
         ascii_filename="gas-safety-progress_history.xlsx",
     )
 
 
 @any_role_required
-@city_page
-def history_csv(request: HttpRequest, city) -> HttpResponse:
-    """Every week's figures of the city in long form, CSV in UTF-8 with a BOM (for Excel)."""
-    return _download(
-        history_export.history_csv(city),
+def history_csv(request: HttpRequest) -> HttpResponse:
+    """
+    Every week's figures of the city in long form, CSV in UTF-8 with a BOM (for
+    Excel), streamed: the header leaves at once, the rows when computed. Above a
+    city the file is built in the background.
+    """
+    if areas.must_choose_city(request):
+        return _history_start(request, HistoryExport.Format.CSV)
+    response = StreamingHttpResponse(
+        history_export.history_csv_chunks(areas.city_for(request)),
         content_type="text/csv; charset=utf-8",
-        filename=_history_name("csv"),
-        ascii_filename="gas-safety-progress_history.csv",
     )
+    _attachment(response, _history_name("csv"), "gas-safety-progress_history.csv")
+    return response
+
+
+def _history_start(request: HttpRequest, format: str) -> HttpResponse:
+    """
+    A province's or the nation's history: GET shows what will be built and the
+    jobs of the area still kept; POST asks for the file and opens its progress page.
+    """
+    area = areas.current_area(request)
+    if request.method == "POST":
+        job = history_exports.history_export_request(actor=request.user, area=area, format=format)
+        return redirect("installs:history_job", job=job.pk)
+    jobs = [
+        job
+        for job in HistoryExport.objects.filter(area=area).select_related("area")[:20]
+        if history_exports.history_export_visible(request.user, job)
+    ]
+    return render(
+        request,
+        "installs/history_start.html",
+        {
+            "area_name": level_tables.area_name(area),
+            "format": format,
+            "format_label": HistoryExport.Format(format).label,
+            "other_format": "csv" if format == "xlsx" else "xlsx",
+            "cities": len(areas.cities_in(area)),
+            "jobs": jobs,
+            "retention_days": settings.HISTORY_EXPORT_RETENTION_DAYS,
+        },
+    )
+
+
+def _visible_job(request: HttpRequest, job) -> HistoryExport:
+    """The job, or a 404 when it is gone or outside the account's subtree (the same answer)."""
+    found = HistoryExport.objects.filter(pk=job).select_related("area").first()
+    if found is None or not history_exports.history_export_visible(request.user, found):
+        raise Http404("no such export")
+    return found
+
+
+def _job_status(job: HistoryExport) -> dict:
+    return {
+        "state": job.state,
+        "state_label": str(job.get_state_display()),
+        "done": job.done,
+        "total": job.total,
+        "finished": job.finished,
+        "progress_text": _("%(done)s of %(total)s cities built")
+        % {"done": job.done, "total": job.total},
+        "error": job.error,
+        "download_url": (
+            reverse("installs:history_job_download", kwargs={"job": job.pk})
+            if job.state == HistoryExport.State.DONE
+            else ""
+        ),
+    }
+
+
+@any_role_required
+def history_job(request: HttpRequest, job) -> HttpResponse:
+    """A background history file: its progress bar (polled by static JS), then its link."""
+    found = _visible_job(request, job)
+    return render(
+        request,
+        "installs/history_job.html",
+        {
+            "job": found,
+            "status": _job_status(found),
+            "area_name": level_tables.area_name(found.area),
+            "retention_days": settings.HISTORY_EXPORT_RETENTION_DAYS,
+        },
+    )
+
+
+@any_role_required
+def history_job_status(request: HttpRequest, job) -> JsonResponse:
+    """The job's progress as JSON, for the page's poll."""
+    return JsonResponse(_job_status(_visible_job(request, job)))
+
+
+@any_role_required
+def history_job_download(request: HttpRequest, job) -> HttpResponse:
+    """The built file, streamed from HISTORY_EXPORT_DIR."""
+    found = _visible_job(request, job)
+    path = history_exports.history_export_path(found)
+    if found.state != HistoryExport.State.DONE or not path.exists():
+        raise Http404("not built")
+    title = level_tables.level_title(found.area)
+    stamp = timezone.localtime(found.created_at).strftime("%Y-%m-%d")
+    content_type = (
+        "text/csv; charset=utf-8"
+        if found.format == HistoryExport.Format.CSV
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response = FileResponse(path.open("rb"), content_type=content_type)
+    _attachment(
+        response,
+        f"{title}_{_('history')}_{stamp}.{found.format}",
+        f"gas-safety-progress_history_{stamp}.{found.format}",
+    )
+    return response
