@@ -15,3 +15,17 @@ def deliver_outbox() -> int:
     from installs.outbox import deliver_due
 
     return len(deliver_due())
+
+
+@task()
+def make_city_notices(top_notice_id: int, actor_id: int | None = None) -> int:
+    """
+    The cities' notices of one publication, in a deployment of more cities than a
+    publication makes in its own transaction; returns how many were made.
+    """
+    from django.contrib.auth import get_user_model
+
+    from installs.services.notices import city_notices_make
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    return len(city_notices_make(top_notice_id=top_notice_id, actor=actor))
