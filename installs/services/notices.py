@@ -372,11 +372,16 @@ def leader_addresses(area: Area | None | bool = False) -> list[str]:
     return sorted(addresses)
 
 
+def area_name(area: Area | None) -> str:
+    """Whose notice: the area's name, 全国 for the root."""
+    return level_tables.area_name(area)
+
+
 def _area_prefix(area: Area | None) -> str:
     """The area's name before a notice's name, in a deployment of several cities only."""
     if not areas.has_many_cities():
         return ""
-    return f"{level_tables.area_name(area)}_"
+    return f"{area_name(area)}_"
 
 
 def notice_filename(notice: Notice, extension: str) -> str:
