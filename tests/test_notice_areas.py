@@ -244,3 +244,34 @@ def test_the_command_writes_a_citys_notice(province, published, tmp_path: Path):
     assert pdf.read_bytes() == bytes(published["新乡市"].pdf)
     call_command("notice", "--week", DATE, "--pdf", str(pdf), stdout=io.StringIO())
     assert pdf.read_bytes() == bytes(published["河南省"].pdf)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_earlier_notices_the_deployments_city():
+    """Notices made before areas had notices were the one city's: 焦作市, numbers kept."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+
+    before, after = ("installs", "0006_area_tree"), ("installs", "0008_notice_area")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps
+    henan = old.get_model("installs", "Area").objects.create(
+        name="河南省", code="410000", level="province"
+    )
+    old.get_model("installs", "Area").objects.create(
+        name="焦作市", code="410800", level="city", parent=henan
+    )
+    week = old.get_model("installs", "Week").objects.create(date="2022-11-21", state="published")
+    for number in (1, 2):
+        old.get_model("installs", "Notice").objects.create(
+            number=number, week=week, summary_text="", png=b"", pdf=b"", published_at=timezone.now()
+        )
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
+    new = executor.loader.project_state([after]).apps
+    rows = new.get_model("installs", "Notice").objects.values_list("area__code", "number")
+    assert sorted(rows) == [("410800", 1), ("410800", 2)]
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
