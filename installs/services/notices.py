@@ -75,7 +75,7 @@ def notice_areas() -> list[Area | None]:
     top = areas.descend(None)
     found: list[Area | None] = [top]
     if areas.has_many_cities():
-        provinces = list(Area.objects.filter(level=Area.Level.PROVINCE, active=True))
+        provinces = areas.children(None)
         for area in [*provinces, *areas.cities_in(None)]:
             shown = areas.descend(area)
             if shown not in found:
