@@ -18,14 +18,15 @@ def deliver_outbox() -> int:
 
 
 @task()
-def make_city_notices(top_notice_id: int, actor_id: int | None = None) -> int:
+def make_notices_below_top(top_notice_id: int, actor_id: int | None = None) -> int:
     """
-    The cities' notices of one publication, in a deployment of more cities than a
-    publication makes in its own transaction; returns how many were made.
+    The notices below the top of one publication (the provinces', the cities'),
+    in a deployment of more than a publication makes in its own transaction;
+    returns how many were made.
     """
     from django.contrib.auth import get_user_model
 
-    from installs.services.notices import city_notices_make
+    from installs.services.notices import notices_below_top_make
 
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    return len(city_notices_make(top_notice_id=top_notice_id, actor=actor))
+    return len(notices_below_top_make(top_notice_id=top_notice_id, actor=actor))

@@ -208,7 +208,7 @@ def test_each_leader_is_mailed_their_areas_notice_and_the_robot_gets_the_top(
 
 
 def test_many_cities_get_their_notices_from_the_background_task_once(province, bureau, monkeypatch):
-    monkeypatch.setattr(notices, "CITY_NOTICES_IN_PUBLISH", 1)
+    monkeypatch.setattr(notices, "NOTICES_IN_PUBLISH", 1)
     week = week_publish(week=province["week"], actor=bureau)
     assert set(by_area(week)) == {"河南省"}
     client = Client()
@@ -216,11 +216,13 @@ def test_many_cities_get_their_notices_from_the_background_task_once(province, b
     assert "正在生成" in client.get(PAGE).content.decode()
 
     top = Notice.objects.get(week=week)
-    assert {notices.area_name(n.area) for n in notices.city_notices_make(top_notice_id=top.pk)} == {
+    assert {
+        notices.area_name(n.area) for n in notices.notices_below_top_make(top_notice_id=top.pk)
+    } == {
         "焦作市",
         "新乡市",
     }
-    assert notices.city_notices_make(top_notice_id=top.pk) == []  # repeated: nothing twice
+    assert notices.notices_below_top_make(top_notice_id=top.pk) == []  # repeated: nothing twice
     assert by_area(week)["新乡市"].published_at == top.published_at
     assert "卫滨区" in client.get(PAGE).content.decode()
 
@@ -228,11 +230,11 @@ def test_many_cities_get_their_notices_from_the_background_task_once(province, b
 def test_the_background_task_makes_nothing_for_a_withdrawn_publication(
     province, bureau, monkeypatch
 ):
-    monkeypatch.setattr(notices, "CITY_NOTICES_IN_PUBLISH", 1)
+    monkeypatch.setattr(notices, "NOTICES_IN_PUBLISH", 1)
     week = week_publish(week=province["week"], actor=bureau)
     top = Notice.objects.get(week=week)
     week_unpublish(week=week, actor=bureau, reason="更正")
-    assert notices.city_notices_make(top_notice_id=top.pk) == []
+    assert notices.notices_below_top_make(top_notice_id=top.pk) == []
     assert Notice.objects.count() == 1
 
 

@@ -17,12 +17,13 @@ table (``level_selectors.level_progress``) and its summary
 and the PNG. Withdrawing a publication keeps the notices; publishing again makes
 new numbers.
 
-The cities' notices are made in the publishing transaction up to
-``CITY_NOTICES_IN_PUBLISH`` cities (a province's 17 take about 6 s); above that
-(a nation's 300 would take minutes with the week row locked) the transaction
-makes the top's and the provinces' and the task ``make_city_notices``
-(``installs.tasks``, run by the worker after the commit) makes the cities', one
-short transaction each, only while that publication stands.
+The notices below the top are made in the publishing transaction up to
+``NOTICES_IN_PUBLISH`` of them (a province's 17 cities take about 6 s); above
+that (a nation's 300 cities and 30 provinces would hold the week row for
+minutes) the transaction makes the top's only, and the task
+``make_notices_below_top`` (``installs.tasks``, run by the worker after the
+commit) makes the others, one short transaction each, only while that
+publication stands.
 
 ``notice_send`` queues what leadership are sent in the outbox, in the same
 transaction as the notice: the WeCom group robot's markdown summary and the
@@ -58,9 +59,9 @@ from installs.models import Area, Notice, OutboxMessage, Profile, Week
 NUMBER_ATTEMPTS = 5
 # The WeCom robot refuses markdown of more than 4096 bytes (UTF-8).
 WECOM_MARKDOWN_MAX_BYTES = outbox.WECOM_MARKDOWN_MAX_BYTES
-# Up to this many cities their notices are made in the publishing transaction
-# (about 0.35 s each); above it, by the background task after the commit.
-CITY_NOTICES_IN_PUBLISH = 20
+# Up to this many notices below the top are made in the publishing transaction
+# (about 0.35 s each); above it, all of them by the background task after the commit.
+NOTICES_IN_PUBLISH = 20
 
 Content = notice_documents.NoticeContent | notice_documents.LevelNoticeContent
 
@@ -104,13 +105,12 @@ def notice_make(*, week: Week, actor) -> Notice:
     name = _publisher_name(actor)
     published_at = timezone.now()
     made = notice_make_one(week=week, area=top, actor=actor, name=name, at=published_at)
-    cities = [area for area in below if area is not None and area.is_city]
-    for area in below:
-        if area not in cities or len(cities) <= CITY_NOTICES_IN_PUBLISH:
+    if len(below) <= NOTICES_IN_PUBLISH:
+        for area in below:
             notice_make_one(week=week, area=area, actor=actor, name=name, at=published_at)
-    if len(cities) > CITY_NOTICES_IN_PUBLISH:
+    else:
         top_pk, actor_pk = made.pk, getattr(actor, "pk", None)
-        transaction.on_commit(lambda: _enqueue_city_notices(top_pk, actor_pk))
+        transaction.on_commit(lambda: _enqueue_notices_below_top(top_pk, actor_pk))
     return made
 
 
@@ -153,28 +153,26 @@ def _numbered(content: Content, **fields) -> Content:
     )
 
 
-def _enqueue_city_notices(top_pk: int, actor_pk: int | None) -> None:
-    from installs.tasks import make_city_notices
+def _enqueue_notices_below_top(top_pk: int, actor_pk: int | None) -> None:
+    from installs.tasks import make_notices_below_top
 
-    make_city_notices.enqueue(top_pk, actor_pk)
+    make_notices_below_top.enqueue(top_pk, actor_pk)
 
 
-def city_notices_make(*, top_notice_id: int, actor=None) -> list[Notice]:
+def notices_below_top_make(*, top_notice_id: int, actor=None) -> list[Notice]:
     """
-    The cities' notices of the publication whose top notice is ``top_notice_id``
-    (the background half of ``notice_make``): each city that has none of that
-    publication gets one, in a transaction of its own with the week row locked,
-    while the week is still published and that publication is still its latest.
-    Repeating it makes nothing twice.
+    The notices below the top of the publication whose top notice is
+    ``top_notice_id`` (the background half of ``notice_make``): each area that
+    has none of that publication gets one, in a transaction of its own with the
+    week row locked, while the week is still published and that publication is
+    still its latest. Repeating it makes nothing twice.
     """
     top = Notice.objects.filter(pk=top_notice_id).defer("png", "pdf").first()
     if top is None:
         return []
     made = []
     name = top.published_by_name
-    for area in notice_areas():
-        if area is None or not area.is_city:
-            continue
+    for area in notice_areas()[1:]:
         with transaction.atomic():
             week = Week.objects.select_for_update().get(pk=top.week_id)
             latest = (
