@@ -277,3 +277,22 @@ def test_the_migration_gives_earlier_notices_the_deployments_city():
     assert sorted(rows) == [("410800", 1), ("410800", 2)]
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_the_publication_asks_the_worker_after_the_commit(
+    province, bureau, monkeypatch, django_capture_on_commit_callbacks
+):
+    from installs import tasks
+
+    asked = []
+
+    class Task:
+        def enqueue(self, *args):
+            asked.append(args)
+
+    monkeypatch.setattr(notices, "NOTICES_IN_PUBLISH", 1)
+    monkeypatch.setattr(tasks, "make_notices_below_top", Task())
+    with django_capture_on_commit_callbacks(execute=True):
+        week = week_publish(week=province["week"], actor=bureau)
+        assert asked == []  # not before the commit
+    assert asked == [(Notice.objects.get(week=week).pk, bureau.pk)]
