@@ -517,13 +517,25 @@ class Notice(models.Model):
     A weekly notice (进度通报, 第N期), made when a week is published and frozen
     from then on: its summary text and both documents as they were sent.
 
-    ``number`` counts the campaign's notices (1, 2, 3…); publishing a week
+    ``area`` is whose notice it is (None: the nation's, the root): the
+    deployment's top table (a city's counties, or a province's cities) and, in a
+    deployment of several cities, each city's own (``services.notices``).
+    ``number`` counts that area's notices (1, 2, 3…); publishing a week
     again after a correction makes a new number, and the earlier notice stays.
     The documents are stored in the row, not under MEDIA_ROOT: a database
     backup then holds everything that was sent to leadership.
     """
 
-    number = models.PositiveIntegerField(_("number"), unique=True)
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notices",
+        help_text=_("Whose table the notice shows; empty: the whole nation."),
+    )
+    number = models.PositiveIntegerField(_("number"))
     week = models.ForeignKey(
         Week, verbose_name=_("week"), on_delete=models.PROTECT, related_name="notices"
     )
@@ -549,6 +561,14 @@ class Notice(models.Model):
         verbose_name_plural = _("notices")
         constraints = [
             models.CheckConstraint(condition=Q(number__gte=1), name="notice_number_gte_1"),
+            # One number per area; NULL (the root) is distinct from NULL in a unique
+            # constraint, so the root's numbers have a constraint of their own.
+            models.UniqueConstraint(fields=["area", "number"], name="notice_number_per_area"),
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=Q(area__isnull=True),
+                name="notice_number_at_root",
+            ),
         ]
 
     def __str__(self) -> str:

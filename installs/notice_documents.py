@@ -11,6 +11,11 @@ keeping its upper part, down to the table's note. The chart is inline SVG drawn 
 Everything shown comes from the computed week (``selectors.week_progress``)
 through ``installs.layout`` (title, date line, header, rows, 合计, note) and
 ``rules.rate_text``, so the notice, the page and the workbook cannot drift.
+
+A province's or the nation's notice (``LevelNoticeContent``) is the same page
+with the level table instead (``level_selectors.level_progress`` through
+``installs.level_tables``: its title, rows with the ※ of a child not fully
+reported, 合计, the notes, the level summary) and a bar per child.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import html
 import io
 from dataclasses import dataclass
 
+import pandas as pd
 import pypdfium2
 import weasyprint
 from django.template.loader import render_to_string
@@ -29,7 +35,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from installs import charts, layout, rate_bars, rules
+from installs import charts, layout, level_tables, rate_bars, rules
+from installs.level_selectors import LevelProgress
 from installs.progress import WeekProgress
 
 # What a cell shows where there is no value (no earlier week, no households, no rank).
@@ -62,6 +69,27 @@ class NoticeContent:
     paragraphs: list[Paragraph]
     published_at: datetime.datetime | None = None
     published_by: str = ""
+    # The table's title: None for PROGRESS_TABLE_TITLE (the deployment's own city).
+    title: str | None = None
+
+    @property
+    def shown_title(self) -> str:
+        return self.title if self.title is not None else layout.table_title()
+
+
+@dataclass(frozen=True)
+class LevelNoticeContent:
+    """What a province's (the nation's) notice shows: its table of children, numbered."""
+
+    progress: LevelProgress
+    number: int | None
+    paragraphs: list[Paragraph]
+    published_at: datetime.datetime | None = None
+    published_by: str = ""
+
+    @property
+    def shown_title(self) -> str:
+        return level_tables.level_title(self.progress.area)
 
 
 @dataclass(frozen=True)
@@ -70,7 +98,7 @@ class NoticeFiles:
     png: bytes
 
 
-def notice_files(content: NoticeContent) -> NoticeFiles:
+def notice_files(content: NoticeContent | LevelNoticeContent) -> NoticeFiles:
     """
     Both documents from one layout: the A4 landscape PDF (the table, then the
     summary and the rate chart side by side) and, as a PNG about 1800 px wide,
@@ -143,7 +171,9 @@ def _png_bytes(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def _document_html(content: NoticeContent) -> str:
+def _document_html(content: NoticeContent | LevelNoticeContent) -> str:
+    if isinstance(content, LevelNoticeContent):
+        return _level_document_html(content)
     progress = content.progress
     return render_to_string(
         "installs/notice/document.html",
@@ -151,7 +181,7 @@ def _document_html(content: NoticeContent) -> str:
             "table_end": TABLE_END_ANCHOR,
             "heading": notice_heading(content.number),
             "draft": content.number is None,
-            "title": layout.table_title(),
+            "title": content.shown_title,
             "date_line": layout.date_line(progress.week.date),
             "table": table_html(progress),
             "note": layout.NOTE,
@@ -161,6 +191,32 @@ def _document_html(content: NoticeContent) -> str:
             "paragraphs": content.paragraphs,
             "charts": [
                 (str(measure), rate_chart_svg(progress, measure)) for measure in progress.measures
+            ],
+            "published_at": content.published_at,
+            "published_by": content.published_by,
+        },
+    )
+
+
+def _level_document_html(content: LevelNoticeContent) -> str:
+    progress = content.progress
+    return render_to_string(
+        "installs/notice/document.html",
+        {
+            "table_end": TABLE_END_ANCHOR,
+            "heading": notice_heading(content.number),
+            "draft": content.number is None,
+            "title": content.shown_title,
+            "date_line": layout.date_line(progress.week.date),
+            "table": level_table_html(progress),
+            "note": layout.NOTE,
+            "carried_notes": level_tables.incomplete_notes(progress),
+            "paragraphs": content.paragraphs,
+            "chart_heading": _("Installation rate by %(level)s")
+            % {"level": level_tables.child_label(progress.area)},
+            "charts": [
+                (str(measure), level_rate_chart_svg(progress, measure))
+                for measure in progress.measures
             ],
             "published_at": content.published_at,
             "published_by": content.published_by,
@@ -180,9 +236,36 @@ def table_html(progress: WeekProgress) -> SafeString:
     The official table as printed: the three-row header of ``layout.header_rows``,
     a row per region in official order, 合计; no sorting, no marks.
     """
-    measures = progress.measures
+    rows = [(row["region"], row) for row in layout.region_rows(progress)]
+    return _official_table(
+        layout.header_rows(progress.measures),
+        progress.measures,
+        rows,
+        layout.totals_row(progress),
+    )
+
+
+def level_table_html(progress: LevelProgress) -> SafeString:
+    """
+    A province's (the nation's) table as its workbook prints it
+    (``level_tables.level_workbook``): a row per child in official order, the
+    name of one not fully reported marked ※, 合计; no links, no movement marks.
+    """
+    rows = [
+        (row["region"] + ("" if row["complete"] else level_tables.INCOMPLETE_MARK), row)
+        for row in level_tables.level_rows(progress)
+    ]
+    return _official_table(
+        level_tables.header_rows(progress),
+        progress.measures,
+        rows,
+        level_tables.totals_row(progress),
+    )
+
+
+def _official_table(header_rows, measures, rows: list[tuple[str, dict]], total: dict) -> SafeString:
     head = []
-    for header_row in layout.header_rows(measures):
+    for header_row in header_rows:
         cells = []
         for cell in header_row:
             spans = ""
@@ -204,11 +287,9 @@ def table_html(progress: WeekProgress) -> SafeString:
         for m in measures
     ]
     body = []
-    for row in layout.region_rows(progress):
+    for name, row in rows:
         # A late region's row carries its latest figures, as on the page and in the workbook.
-        name = html.escape(row["region"])
-        body.append(f"<tr><th>{name}</th>{_measure_cells(row, keys)}</tr>")
-    total = layout.totals_row(progress)
+        body.append(f"<tr><th>{html.escape(name)}</th>{_measure_cells(row, keys)}</tr>")
     body.append(
         f'<tr class="total"><th>{html.escape(total["region"])}</th>'
         f"{_measure_cells(total, keys)}</tr>"
@@ -261,7 +342,42 @@ def rate_chart_svg(progress: WeekProgress, measure) -> SafeString:
     and the target dotted across them.
     """
     regions, city = charts.week_rate_frame(progress, measure)
-    drawn = rate_bars.rate_bars(regions=regions, city=city, target_rate=measure.target_rate)
+    return _rate_chart_svg(
+        rate_bars.rate_bars(regions=regions, city=city, target_rate=measure.target_rate),
+        _("City-wide %(rate)s"),
+    )
+
+
+def level_rate_chart_svg(progress: LevelProgress, measure) -> SafeString:
+    """One measure's rates by child (a province's cities), drawn as ``rate_chart_svg``."""
+    installed, households, rate = (
+        layout.cell_key(measure, "installed"),
+        layout.cell_key(measure, "households"),
+        layout.cell_key(measure, "rate"),
+    )
+    children = pd.DataFrame(
+        [
+            {
+                "name": row["region"],
+                "installed": row[installed],
+                "households": row[households],
+                "rate": float("nan") if row[rate] is None else row[rate],
+            }
+            for row in level_tables.level_rows(progress)
+        ],
+        columns=["name", "installed", "households", "rate"],
+    )
+    total = progress.total(measure)
+    parent = None if total is None else (int(total["installed"]), int(total["households"]))
+    # The parent's rate line, named for it (河南省 33.2%); a name is never a format.
+    overall = level_tables.area_name(progress.area).replace("%", "%%") + " %(rate)s"
+    return _rate_chart_svg(
+        rate_bars.rate_bars(regions=children, city=parent, target_rate=measure.target_rate),
+        overall,
+    )
+
+
+def _rate_chart_svg(drawn: rate_bars.RateBars, overall: str) -> SafeString:
     if not drawn.bars:
         return mark_safe(f'<p class="no-data">{html.escape(_("No data"))}</p>')
     width = CHART_NAME_WIDTH + CHART_BAR_WIDTH + CHART_VALUE_WIDTH
@@ -297,7 +413,7 @@ def rate_chart_svg(progress: WeekProgress, measure) -> SafeString:
     key = []
     if drawn.city is not None:
         key.append(
-            f'<span class="key-city">{html.escape(_("City-wide %(rate)s") % {"rate": drawn.city.label})}</span>'
+            f'<span class="key-city">{html.escape(overall % {"rate": drawn.city.label})}</span>'
         )
     if drawn.target is not None:
         key.append(

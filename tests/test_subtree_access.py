@@ -561,3 +561,33 @@ def test_remind_late_sends_one_reminder_per_city(world, settings):
     lines = [line for line in out.getvalue().splitlines() if "泽州县" in line or "解放区" in line]
     assert len(lines) == 2  # one per city, neither naming the other's counties
     assert not any("泽州县" in line and "解放区" in line for line in lines)
+
+
+def test_each_reads_the_notice_of_their_own_area_only(world):
+    """
+    Published by the deployment's bureau: the nation's notice (its two provinces)
+    and each city's. Accounts inside province A read 焦作市's, by page and by
+    number, and never 晋城市's or the nation's; the control reads the nation's.
+    """
+    from installs.models import Notice
+
+    week = week_services.week_lock(week=world["weeks"][1], actor=world["users"]["bureau_root"])
+    week_services.week_publish(week=week, actor=world["users"]["bureau_root"])
+    made = {n.area.code if n.area else "": n for n in Notice.objects.select_related("area")}
+    assert set(made) == {"", "410800", "140500"}
+    page = reverse("installs:week_notice", args=[OPEN_DATE])
+    download = reverse("installs:notice_download", args=[OPEN_DATE, 1, "pdf"])
+    for visitor in RESTRICTED:
+        client = _client(world["users"][visitor])
+        response = client.get(page)
+        assert "解放区" in response.content.decode(), visitor
+        assert not leaks(response.content.decode()), visitor
+        assert client.get(download).content == bytes(made["410800"].pdf), visitor
+        for area in ("140500", ""):
+            assert client.get(page, {"area": area}).status_code == 404, visitor
+            assert client.get(download, {"area": area}).status_code == 404, visitor
+    control = _client(world["users"]["bureau_root"])
+    html = control.get(page).content.decode()
+    assert "全国燃气居民用户安全装置加装情况进度表" in html
+    assert "山西省" in html and "河南省" in html
+    assert control.get(download).content == bytes(made[""].pdf)

@@ -1,4 +1,8 @@
-"""Writes a week's progress notice (进度通报) to files: its PDF and its table image."""
+"""
+Writes a week's progress notice (进度通报) to files: its PDF and its table image.
+Without --area the deployment's top notice (a city's county notice, a province's
+or the nation's level notice); --area CODE that area's (the table it opens on).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from installs import selectors
+from installs.management.area_option import add_area_argument, area_by_code
 from installs.models import Notice
 from installs.services import notices
 
@@ -23,8 +28,21 @@ class Command(BaseCommand):
         parser.add_argument("--week", required=True, help="The week's report date, YYYY-MM-DD.")
         parser.add_argument("--pdf", help="Where to write the PDF (A4 landscape).")
         parser.add_argument("--png", help="Where to write the table image (PNG).")
+        add_area_argument(
+            parser,
+            "Whose notice: the GB/T 2260 code of a province or city (default: the "
+            "deployment's top table, as sent to the leadership group).",
+        )
 
-    def handle(self, *args, week: str, pdf: str | None, png: str | None, **options):
+    def handle(
+        self,
+        *args,
+        week: str,
+        pdf: str | None,
+        png: str | None,
+        area: str | None = None,
+        **options,
+    ):
         if not pdf and not png:
             raise CommandError("Give --pdf PATH, --png PATH or both.")
         try:
@@ -34,13 +52,14 @@ class Command(BaseCommand):
         found = selectors.week_for_date(date)
         if found is None:
             raise CommandError(f"There is no week {date.isoformat()} in the database.")
+        whose = notices.notice_area_for(area_by_code(area) if area else None)
         # A withdrawn week's last notice is no longer what it would say: render it afresh.
-        latest = Notice.objects.filter(week=found).order_by("-number").first()
+        latest = Notice.objects.filter(week=found, area=whose).order_by("-number").first()
         if found.is_published and latest is not None:
             files = {"pdf": bytes(latest.pdf), "png": bytes(latest.png)}
             what = f"notice No. {latest.number}"
         else:
-            preview = notices.notice_preview(found)
+            preview = notices.notice_preview(found, whose)
             files = {"pdf": preview.pdf, "png": preview.png}
             what = "a preview marked not published"
         for extension, path in (("pdf", pdf), ("png", png)):
