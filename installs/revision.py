@@ -39,8 +39,9 @@ logger = logging.getLogger(__name__)
 
 # Stale tokens are never asked for again: their entries only have to go in the end.
 MEMO_SECONDS = 24 * 3600
-# The process's own copies: enough for every week anyone looks at between two changes.
-LOCAL_SIZE = 64
+# The process's own copies: enough for every week anyone looks at between two changes, and
+# the table pages' HTML (installs/page_cache.py: by language, role and ordering too).
+LOCAL_SIZE = 256
 _local: dict[str, object] = {}
 _local_lock = threading.Lock()
 
@@ -78,11 +79,13 @@ def memo_key(token: uuid.UUID, key: tuple) -> str:
     return ":".join(["memo", CODE_FINGERPRINT, token.hex, *map(str, key)])
 
 
-def memoised(key: tuple, compute: Callable[[], T]) -> T:
+def memoised(key: tuple, compute: Callable[[], T], *, keep: Callable[[T], bool] | None = None) -> T:
     """
     compute() once per key and revision token, for every process sharing the cache.
     What compute() returns must pickle (the cache stores it as bytes, in memory too).
-    A cache that fails (Redis down) costs a computation, never the page.
+    A cache that fails (Redis down) costs a computation, never the page. ``keep``: a
+    value it refuses is returned but not kept (a page asked for with an ordering the
+    table drops: such keys, made up by anyone, must not fill the cache).
     """
     full_key = memo_key(revision_token(), key)
     try:
@@ -96,6 +99,8 @@ def memoised(key: tuple, compute: Callable[[], T]) -> T:
         value = None
     if value is None:
         value = compute()
+        if keep is not None and not keep(value):
+            return value
         try:
             cache.set(full_key, value, MEMO_SECONDS)
         except Exception:
