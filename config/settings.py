@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The data revision's token read once per request, however many kept things it uses.
+    "installs.revision.RevisionPerRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below whitenoise: static files get neither the policy nor "no-store".
@@ -194,7 +196,9 @@ SESSION_ENGINE = (
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the profile joined to the user (one query a page).
+    # Sessions signed in under an older release's ModelBackend end once: sign in again.
+    "installs.backends.ProfileBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -20,6 +20,7 @@ page) on every request.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import threading
@@ -31,6 +32,7 @@ from typing import TypeVar
 import django
 import pandas
 from django.core.cache import cache
+from django.db import connection
 
 from installs.models import DataRevision
 
@@ -61,14 +63,45 @@ def _code_fingerprint() -> str:
 CODE_FINGERPRINT = _code_fingerprint()
 
 
+# Within one request (RevisionPerRequestMiddleware) the token is read once: a page asks
+# for several kept things (the week, the areas, its HTML) and each would cost the query.
+# None: read it when first asked; unset (a command, a task): read it every time.
+_request_token: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVar(
+    "installs_revision_token"
+)
+
+
+TOKEN_SQL = f"SELECT token FROM {DataRevision._meta.db_table} WHERE id = 1"
+
+
+def _as_uuid(value) -> uuid.UUID:
+    """PostgreSQL's uuid column gives a UUID; SQLite's char(32) the hex."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
 def revision_token() -> uuid.UUID:
-    token = DataRevision.objects.filter(pk=1).values_list("token", flat=True).first()
-    # No row (a flushed test database): a fresh token each time, so nothing is reused.
-    return token if token is not None else uuid.uuid4()
+    kept = _request_token.get(False)
+    if kept:
+        return kept
+    # Every page reads it: plain SQL, as the ORM takes longer to write this query than
+    # the database to answer it.
+    with connection.cursor() as cursor:
+        cursor.execute(TOKEN_SQL)
+        row = cursor.fetchone()
+    token = _as_uuid(row[0]) if row else None
+    if token is None:
+        # No row (a flushed test database): a fresh token each time, so nothing is reused.
+        return uuid.uuid4()
+    if kept is None:  # in a request, and the first time it asks
+        _request_token.set(token)
+    return token
 
 
 def revision_bump() -> uuid.UUID:
     """A new token; called in the writing transaction, so readers see it with the data."""
+    if _request_token.get(False):
+        # Read again when next asked: the new token, or the old one if the write rolls back.
+        _request_token.set(None)
     token = uuid.uuid4()
     if not DataRevision.objects.filter(pk=1).update(token=token):
         DataRevision.objects.update_or_create(pk=1, defaults={"token": token})
@@ -117,3 +150,17 @@ def memo_clear() -> None:
     with _local_lock:
         _local.clear()
     cache.clear()
+
+
+class RevisionPerRequestMiddleware:
+    """Reads the revision token once per request (``revision_token``), not once per memo."""
+
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        reset = _request_token.set(None)
+        try:
+            return self.get_response(request)
+        finally:
+            _request_token.reset(reset)

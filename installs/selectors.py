@@ -376,7 +376,16 @@ def week_rank_movement(progress: WeekProgress) -> dict[tuple[int, int], int]:
 
 
 def week_for_date(date: datetime.date) -> Week | None:
-    return Week.objects.filter(date=date).first()
+    """
+    The week of a report date. Every page asks: its row is kept under the data revision,
+    and each caller gets a Week of its own (a view may change and save it).
+    """
+    names = [f.attname for f in Week._meta.concrete_fields]
+    row = revision.memoised(
+        ("week-of", date.isoformat()),
+        lambda: Week.objects.filter(date=date).values_list(*names).first(),
+    )
+    return Week.from_db(Week.objects.db, names, row) if row is not None else None
 
 
 @dataclass(frozen=True)
