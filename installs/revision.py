@@ -24,6 +24,7 @@ import contextvars
 import hashlib
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -108,6 +109,58 @@ def revision_bump() -> uuid.UUID:
     return token
 
 
+# After a change, the first requests of every process ask for the same new keys at once:
+# one computes while the others wait for its result (no more than COMPUTE_WAIT seconds,
+# then they compute it themselves), instead of each spending the same CPU on it.
+COMPUTE_WAIT = 3.0
+POLL_SECONDS = 0.01
+
+
+def _cache_get(full_key: str):
+    try:
+        return cache.get(full_key)
+    except Exception:
+        logger.warning("cache read failed, computing %s", full_key, exc_info=True)
+        return None
+
+
+def _computed_once(full_key: str, compute: Callable[[], T], keep) -> tuple[T, bool]:
+    """
+    compute() and keep the value, unless another process is computing the same key:
+    then wait for its value. The claim is a cache entry made with ``cache.add`` (atomic
+    in Redis), given up when the value is kept, or after COMPUTE_WAIT if its process died.
+    """
+    claim = f"{full_key}:computing"
+    try:
+        mine = cache.add(claim, 1, COMPUTE_WAIT)
+    except Exception:
+        mine = True  # no cache: nothing to share
+    if not mine:
+        deadline = time.monotonic() + COMPUTE_WAIT
+        while time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            value = _cache_get(full_key)
+            if value is not None:
+                return value, True
+            if _cache_get(claim) is None:
+                break  # given up (its value refused by keep, or a failure): compute here
+    try:
+        value = compute()
+        if keep is not None and not keep(value):
+            return value, False
+        try:
+            cache.set(full_key, value, MEMO_SECONDS)
+        except Exception:
+            logger.warning("cache write failed for %s", full_key, exc_info=True)
+        return value, True
+    finally:
+        if mine:
+            try:
+                cache.delete(claim)
+            except Exception:
+                logger.warning("cache delete failed for %s", claim, exc_info=True)
+
+
 def memo_key(token: uuid.UUID, key: tuple) -> str:
     return ":".join(["memo", CODE_FINGERPRINT, token.hex, *map(str, key)])
 
@@ -125,19 +178,11 @@ def memoised(key: tuple, compute: Callable[[], T], *, keep: Callable[[T], bool] 
         return _local[full_key]  # type: ignore[return-value]
     except KeyError:
         pass
-    try:
-        value = cache.get(full_key)
-    except Exception:
-        logger.warning("cache read failed, computing %s", full_key, exc_info=True)
-        value = None
+    value = _cache_get(full_key)
     if value is None:
-        value = compute()
-        if keep is not None and not keep(value):
-            return value
-        try:
-            cache.set(full_key, value, MEMO_SECONDS)
-        except Exception:
-            logger.warning("cache write failed for %s", full_key, exc_info=True)
+        value, kept = _computed_once(full_key, compute, keep)
+        if not kept:
+            return value  # refused by keep: neither in the cache nor in this process
     with _local_lock:
         if len(_local) >= LOCAL_SIZE:
             _local.clear()
