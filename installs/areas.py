@@ -12,6 +12,8 @@ deployment for one city opens on the city's table exactly as before the tree.
 
 from __future__ import annotations
 
+import datetime
+
 from django.http import Http404
 
 from installs import revision
@@ -19,6 +21,8 @@ from installs.models import Area, Profile, Region
 from installs.permissions import Role, user_role
 
 SESSION_KEY = "installs_area"
+# The tree is no figure: a saved figure keeps it (installs.revision.memoised).
+NO_FIGURES = datetime.date.min
 
 
 def children(area: Area | None) -> list[Area]:
@@ -29,6 +33,7 @@ def children(area: Area | None) -> list[Area]:
     return revision.memoised(
         ("area-children", area.pk if area is not None else "root"),
         lambda: list(Area.objects.filter(parent=area, active=True).order_by("order", "code")),
+        week=NO_FIGURES,
     )
 
 
@@ -45,6 +50,7 @@ def has_many_cities() -> bool:
     return revision.memoised(
         ("many-cities",),
         lambda: Area.objects.filter(level=Area.Level.CITY, active=True).count() > 1,
+        week=NO_FIGURES,
     )
 
 
@@ -160,7 +166,9 @@ def cities_in(area: Area | None) -> list[Area]:
             cities = cities.filter(parent=area)
         return list(cities.order_by("parent__order", "parent__code", "order", "code"))
 
-    return revision.memoised(("cities-in", area.pk if area is not None else "root"), compute)
+    return revision.memoised(
+        ("cities-in", area.pk if area is not None else "root"), compute, week=NO_FIGURES
+    )
 
 
 def area_by_code(code: str) -> Area | None:
@@ -168,6 +176,7 @@ def area_by_code(code: str) -> Area | None:
     return revision.memoised(
         ("area-code", code),
         lambda: Area.objects.filter(code=code, active=True).select_related("parent").first(),
+        week=NO_FIGURES,
     )
 
 

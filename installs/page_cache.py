@@ -24,6 +24,7 @@ made-up address costs its own rendering, never room in the cache.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 from django.http import HttpRequest
@@ -46,12 +47,19 @@ def marks() -> dict[str, SafeString]:
     return {"breadcrumbs_mark": BREADCRUMBS_MARK, "deadline_mark": DEADLINE_MARK}
 
 
-def fragment(request: HttpRequest, key: tuple, render: Callable[[], tuple[str, bool]]) -> str:
+def fragment(
+    request: HttpRequest,
+    key: tuple,
+    render: Callable[[], tuple[str, bool]],
+    *,
+    week: datetime.date | None = None,
+) -> str:
     """
     The page's request-independent HTML: ``render()`` returns it and whether it may
     be kept (False: an ordering the table did not accept). ``key`` names the data
     (revision-wide memo key of the week, its state and the area); the language, the
-    role, the address and its query are added here.
+    role, the address and its query are added here. ``week``: the page shows the data
+    up to that week only (``revision.memoised``).
     """
     query = request.GET
     if not set(query) <= KEPT_PARAMETERS or any(len(query.getlist(k)) > 1 for k in query):
@@ -64,7 +72,7 @@ def fragment(request: HttpRequest, key: tuple, render: Callable[[], tuple[str, b
         request.path,
         *(f"{name}={query.get(name)!r}" for name in sorted(KEPT_PARAMETERS)),
     )
-    return revision.memoised(full_key, render, keep=lambda value: value[1])[0]
+    return revision.memoised(full_key, render, keep=lambda value: value[1], week=week)[0]
 
 
 def filled(html: str, *, breadcrumbs: list[dict], week) -> SafeString:

@@ -21,12 +21,14 @@ page) on every request.
 from __future__ import annotations
 
 import contextvars
+import datetime
 import hashlib
 import logging
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -34,6 +36,7 @@ import django
 import pandas
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Case, F, Q, Value, When
 
 from installs.models import DataRevision
 
@@ -64,15 +67,29 @@ def _code_fingerprint() -> str:
 CODE_FINGERPRINT = _code_fingerprint()
 
 
-# Within one request (RevisionPerRequestMiddleware) the token is read once: a page asks
-# for several kept things (the week, the areas, its HTML) and each would cost the query.
+@dataclass(frozen=True)
+class Revision:
+    """The DataRevision row as one read of it (see its docstring)."""
+
+    token: uuid.UUID
+    settled_token: uuid.UUID
+    settled_before: datetime.date | None
+
+    def token_for(self, week: datetime.date | None) -> uuid.UUID:
+        """The token of what is computed from the data up to ``week`` (None: all of it)."""
+        if week is not None and (self.settled_before is None or week < self.settled_before):
+            return self.settled_token
+        return self.token
+
+
+# Within one request (RevisionPerRequestMiddleware) the row is read once: a page asks for
+# several kept things (the week, the areas, its HTML) and each would cost the query.
 # None: read it when first asked; unset (a command, a task): read it every time.
-_request_token: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVar(
-    "installs_revision_token"
+_request_revision: contextvars.ContextVar[Revision | None] = contextvars.ContextVar(
+    "installs_revision"
 )
-
-
-TOKEN_SQL = f"SELECT token FROM {DataRevision._meta.db_table} WHERE id = 1"
+_table = DataRevision._meta.db_table
+REVISION_SQL = f"SELECT token, settled_token, settled_before FROM {_table} WHERE id = 1"
 
 
 def _as_uuid(value) -> uuid.UUID:
@@ -80,32 +97,58 @@ def _as_uuid(value) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
 
-def revision_token() -> uuid.UUID:
-    kept = _request_token.get(False)
+def _as_date(value) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(value)  # SQLite: text
+
+
+def current_revision() -> Revision:
+    kept = _request_revision.get(False)
     if kept:
         return kept
     # Every page reads it: plain SQL, as the ORM takes longer to write this query than
     # the database to answer it.
     with connection.cursor() as cursor:
-        cursor.execute(TOKEN_SQL)
+        cursor.execute(REVISION_SQL)
         row = cursor.fetchone()
-    token = _as_uuid(row[0]) if row else None
-    if token is None:
-        # No row (a flushed test database): a fresh token each time, so nothing is reused.
-        return uuid.uuid4()
+    if row is None:
+        # No row (a flushed test database): fresh tokens each time, so nothing is reused.
+        return Revision(uuid.uuid4(), uuid.uuid4(), None)
+    revision = Revision(_as_uuid(row[0]), _as_uuid(row[1]), _as_date(row[2]))
     if kept is None:  # in a request, and the first time it asks
-        _request_token.set(token)
-    return token
+        _request_revision.set(revision)
+    return revision
 
 
-def revision_bump() -> uuid.UUID:
-    """A new token; called in the writing transaction, so readers see it with the data."""
-    if _request_token.get(False):
+def revision_token() -> uuid.UUID:
+    return current_revision().token
+
+
+def revision_bump(*, week: datetime.date | None = None) -> uuid.UUID:
+    """
+    A new token; called in the writing transaction, so readers see it with the data.
+    ``week``: only a figure of that week changed, so what is computed for earlier
+    weeks stays (``settled_before`` moves down to it if it was later). Without it,
+    everything is computed afresh.
+    """
+    if _request_revision.get(False):
         # Read again when next asked: the new token, or the old one if the write rolls back.
-        _request_token.set(None)
+        _request_revision.set(None)
     token = uuid.uuid4()
-    if not DataRevision.objects.filter(pk=1).update(token=token):
-        DataRevision.objects.update_or_create(pk=1, defaults={"token": token})
+    if week is None:
+        values = {"token": token, "settled_token": uuid.uuid4(), "settled_before": None}
+    else:
+        earlier = Q(settled_before__isnull=True) | Q(settled_before__gt=week)
+        values = {
+            "token": token,
+            # One statement, under the row's lock: two writers never both lower it wrongly.
+            "settled_before": Case(When(earlier, then=Value(week)), default=F("settled_before")),
+        }
+    if not DataRevision.objects.filter(pk=1).update(**values):
+        DataRevision.objects.update_or_create(
+            pk=1, defaults={"token": token, "settled_before": week}
+        )
     return token
 
 
@@ -165,15 +208,24 @@ def memo_key(token: uuid.UUID, key: tuple) -> str:
     return ":".join(["memo", CODE_FINGERPRINT, token.hex, *map(str, key)])
 
 
-def memoised(key: tuple, compute: Callable[[], T], *, keep: Callable[[T], bool] | None = None) -> T:
+def memoised(
+    key: tuple,
+    compute: Callable[[], T],
+    *,
+    keep: Callable[[T], bool] | None = None,
+    week: datetime.date | None = None,
+) -> T:
     """
     compute() once per key and revision token, for every process sharing the cache.
     What compute() returns must pickle (the cache stores it as bytes, in memory too).
     A cache that fails (Redis down) costs a computation, never the page. ``keep``: a
     value it refuses is returned but not kept (a page asked for with an ordering the
-    table drops: such keys, made up by anyone, must not fill the cache).
+    table drops: such keys, made up by anyone, must not fill the cache). ``week``: what
+    compute() reads is the data up to that week only (figures of later weeks, the
+    weeks, regions, measures and areas), so a figure saved in a later week keeps it
+    (``Revision.token_for``); ``datetime.date.min`` for what reads no figure at all.
     """
-    full_key = memo_key(revision_token(), key)
+    full_key = memo_key(current_revision().token_for(week), key)
     try:
         return _local[full_key]  # type: ignore[return-value]
     except KeyError:
@@ -198,14 +250,14 @@ def memo_clear() -> None:
 
 
 class RevisionPerRequestMiddleware:
-    """Reads the revision token once per request (``revision_token``), not once per memo."""
+    """Reads the revision once per request (``current_revision``), not once per memo."""
 
     def __init__(self, get_response: Callable) -> None:
         self.get_response = get_response
 
     def __call__(self, request):
-        reset = _request_token.set(None)
+        reset = _request_revision.set(None)
         try:
             return self.get_response(request)
         finally:
-            _request_token.reset(reset)
+            _request_revision.reset(reset)

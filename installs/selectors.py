@@ -237,7 +237,9 @@ def computed_week(week: Week, city: Area | None = None) -> WeekProgress:
     charts and the API read the same computed week. Kept per week and city.
     """
     return revision.memoised(
-        ("week", week.pk, week.state, *city_key(city)), lambda: week_progress(week, city)
+        ("week", week.pk, week.state, *city_key(city)),
+        lambda: week_progress(week, city),
+        week=week.date,
     )
 
 
@@ -419,6 +421,7 @@ def week_for_date(date: datetime.date) -> Week | None:
     row = revision.memoised(
         ("week-of", date.isoformat()),
         lambda: Week.objects.filter(date=date).values_list(*names).first(),
+        week=datetime.date.min,  # no figure read: only a change of a week renews it
     )
     return Week.from_db(Week.objects.db, names, row) if row is not None else None
 

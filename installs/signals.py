@@ -11,8 +11,12 @@ from installs.models import Area, Measure, Region, Snapshot, Week
 from installs.revision import revision_bump
 
 
-def _changed(sender, **kwargs) -> None:
-    revision_bump()
+def _changed(sender, instance=None, **kwargs) -> None:
+    if sender is Snapshot and instance is not None:
+        # A figure: what is computed for the weeks before its week stays.
+        revision_bump(week=instance.week.date)
+    else:
+        revision_bump()
 
 
 def connect() -> None:

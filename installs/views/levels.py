@@ -105,7 +105,10 @@ def level_detail(
     # (installs/page_cache.py); the week's state is in the key, as its banner shows it.
     key = ("level", week.pk, week.state, area.pk if area is not None else "root")
     sheet = page_cache.fragment(
-        request, key, lambda: (_render_level_sheet(request, week, area, week_options), True)
+        request,
+        key,
+        lambda: (_render_level_sheet(request, week, area, week_options), True),
+        week=week.date,
     )
     return render(
         request,

@@ -58,7 +58,7 @@ def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
     data_key = ("ranking", week.pk, week.state, passed, *selectors.city_key(city))
     # The page's HTML is kept too, by language, role and ordering (installs/page_cache.py).
     sheet = page_cache.fragment(
-        request, data_key, lambda: _render_sheet(request, week, city, data_key)
+        request, data_key, lambda: _render_sheet(request, week, city, data_key), week=week.date
     )
     return render(
         request,
@@ -76,7 +76,7 @@ def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
 def _render_sheet(request: HttpRequest, week: Week, city, data_key: tuple) -> tuple[str, bool]:
     """The page but its menu, breadcrumbs and deadline notice; and whether it may be kept."""
     progress, movement, flags, facts, dates = revision.memoised(
-        data_key, lambda: _ranking_data(week, city)
+        data_key, lambda: _ranking_data(week, city), week=week.date
     )
     table = tables.progress_table(progress, request=request, movement=movement, flags=flags)
     # The ordering the table accepted (unknown columns dropped), kept on the week links.
