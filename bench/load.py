@@ -40,6 +40,7 @@ import os
 import platform
 import random
 import re
+import runpy
 import secrets
 import socket
 import statistics
@@ -71,8 +72,16 @@ def main() -> int:
     parser.add_argument("--writers", type=int, default=30, help="district users saving")
     parser.add_argument("--saves", type=int, default=10, help="saves per district user")
     parser.add_argument("--think", type=float, default=1.0, help="seconds between saves")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (config/gunicorn.py's default)"
+    )
     parser.add_argument("--cache", choices=["redis", "locmem"], default="redis")
+    parser.add_argument("--redis", default=REDIS_URL, help="the Redis database for --cache redis")
+    parser.add_argument(
+        "--database",
+        default=None,
+        help="the throw-away database's name (made and dropped; default gasdash_load_<pid>)",
+    )
     parser.add_argument(
         "--postgres",
         default="postgres://postgres@127.0.0.1:5432",
@@ -80,7 +89,9 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    database = f"gasdash_load_{os.getpid()}"
+    database = args.database or f"gasdash_load_{os.getpid()}"
+    if args.workers is None:
+        args.workers = runpy.run_path(str(ROOT / "config" / "gunicorn.py"))["workers"]
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CACHE_"))},
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -89,7 +100,7 @@ def main() -> int:
         "DJANGO_HTTPS": "false",
         "DJANGO_ALLOWED_HOSTS": HOST,
         "DJANGO_STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
-        "CACHE_URL": REDIS_URL if args.cache == "redis" else "",
+        "CACHE_URL": args.redis if args.cache == "redis" else "",
         "CACHE_KEY_PREFIX": f"gasdash-load-{os.getpid()}",
     }
     os.environ.update(env)
@@ -196,7 +207,7 @@ def logged_in(username: str, role: str, region=None) -> Account:
     Profile.objects.create(user=user, role=role, region=region)
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[SESSION_STARTED_KEY] = int(time.time())
     session.save()
@@ -209,21 +220,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, env: dict) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"{HOST}:{port}",
-            "--backlog",
-            "2048",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+def start_gunicorn(port: int, workers: int | None, env: dict) -> subprocess.Popen:
+    """gunicorn as README's production runs it: config/gunicorn.py, on a free port."""
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "config/gunicorn.py"]
+    command += ["--bind", f"{HOST}:{port}"]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    server = subprocess.Popen([*command, "config.wsgi"], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

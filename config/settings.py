@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The data revision's token read once per request, however many kept things it uses.
+    "installs.revision.RevisionPerRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below whitenoise: static files get neither the policy nor "no-store".
@@ -97,6 +99,7 @@ MIDDLEWARE = [
     # After the messages (it leaves one) and before any view: LoginRequiredMiddleware
     # checks in process_view, so it sends a session this one ended to the login page.
     "installs.security.AbsoluteSessionLifetimeMiddleware",
+    "installs.security.IdleSessionRefreshMiddleware",
     # ?area=<code> outside the account's subtree: a 404 on every page (installs.areas).
     "installs.middleware.AreaChoiceMiddleware",
     # Before anything reads the body (the CSRF check reads the form in process_view).
@@ -193,7 +196,9 @@ SESSION_ENGINE = (
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the profile joined to the user (one query a page).
+    # Sessions signed in under an older release's ModelBackend end once: sign in again.
+    "installs.backends.ProfileBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -208,7 +213,11 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 # A bureau PC is shared: sessions end after 8 idle hours, not Django's two weeks.
 SESSION_COOKIE_AGE = envint("DJANGO_SESSION_COOKIE_AGE", str(8 * 3600))
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle time counts from the last request, to the minute: a session in use is written again
+# (its expiry moved on) once a minute at most, not on every request as Django's
+# SESSION_SAVE_EVERY_REQUEST would (a database write per page: installs.security).
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = envint("DJANGO_SESSION_REFRESH_SECONDS", "60")
 # ... and, however busy, 12 hours after the login (installs.security): a session kept
 # alive by a page left open on a shared PC does not last for days. 0 turns this off.
 SESSION_ABSOLUTE_AGE = envint("DJANGO_SESSION_MAX_AGE_ABSOLUTE", str(12 * 3600))

@@ -12,19 +12,29 @@ deployment for one city opens on the city's table exactly as before the tree.
 
 from __future__ import annotations
 
+import datetime
+
 from django.http import Http404
 
+from installs import revision
 from installs.models import Area, Profile, Region
 from installs.permissions import Role, user_role
 
 SESSION_KEY = "installs_area"
+# The tree is no figure: a saved figure keeps it (installs.revision.memoised).
+NO_FIGURES = datetime.date.min
 
 
 def children(area: Area | None) -> list[Area]:
     """The active areas directly under ``area`` (under the root: the provinces), in order."""
     if area is not None and area.is_city:
         return []
-    return list(Area.objects.filter(parent=area, active=True).order_by("order", "code"))
+    # Kept under the data revision (any saved Area gives it a new token): every page asks.
+    return revision.memoised(
+        ("area-children", area.pk if area is not None else "root"),
+        lambda: list(Area.objects.filter(parent=area, active=True).order_by("order", "code")),
+        week=NO_FIGURES,
+    )
 
 
 def city_regions(city: Area, *, active_only: bool = True) -> list[Region]:
@@ -37,7 +47,11 @@ def city_regions(city: Area, *, active_only: bool = True) -> list[Region]:
 
 def has_many_cities() -> bool:
     """More than one active city: only then do breadcrumbs and the higher levels show."""
-    return Area.objects.filter(level=Area.Level.CITY, active=True).count() > 1
+    return revision.memoised(
+        ("many-cities",),
+        lambda: Area.objects.filter(level=Area.Level.CITY, active=True).count() > 1,
+        week=NO_FIGURES,
+    )
 
 
 def lineage(area: Area | None) -> list[Area]:
@@ -145,10 +159,25 @@ def cities_in(area: Area | None) -> list[Area]:
     """The active cities under ``area`` (itself when it is a city), in order."""
     if area is not None and area.is_city:
         return [area]
-    cities = Area.objects.filter(level=Area.Level.CITY, active=True).select_related("parent")
-    if area is not None:
-        cities = cities.filter(parent=area)
-    return list(cities.order_by("parent__order", "parent__code", "order", "code"))
+
+    def compute() -> list[Area]:
+        cities = Area.objects.filter(level=Area.Level.CITY, active=True).select_related("parent")
+        if area is not None:
+            cities = cities.filter(parent=area)
+        return list(cities.order_by("parent__order", "parent__code", "order", "code"))
+
+    return revision.memoised(
+        ("cities-in", area.pk if area is not None else "root"), compute, week=NO_FIGURES
+    )
+
+
+def area_by_code(code: str) -> Area | None:
+    """The active area of that code, with its parent; kept under the data revision."""
+    return revision.memoised(
+        ("area-code", code),
+        lambda: Area.objects.filter(code=code, active=True).select_related("parent").first(),
+        week=NO_FIGURES,
+    )
 
 
 def contains(top: Area | None, area: Area | None) -> bool:
@@ -181,22 +210,28 @@ def current_area(request) -> Area | None:
     if chosen == "":
         if top is not None:
             raise Http404("no such area")
-        request.session[SESSION_KEY] = ""
+        _keep_choice(request, "")
     elif chosen is not None:
-        area = Area.objects.filter(code=chosen, active=True).select_related("parent").first()
+        area = area_by_code(chosen)
         if area is None or not contains(top, area):
             raise Http404("no such area")
-        request.session[SESSION_KEY] = area.code
+        _keep_choice(request, area.code)
     else:
         kept = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
         if kept == "" and top is None:
             request._installs_area = None
             return None
         if kept:
-            area = Area.objects.filter(code=kept, active=True).select_related("parent").first()
+            area = area_by_code(kept)
             if area is not None and not contains(top, area):
                 area = None
         if area is None:
             area = home_area(request.user)
     request._installs_area = area
     return area
+
+
+def _keep_choice(request, code: str) -> None:
+    """The area chosen, in the session; written only when it changes (not for every page)."""
+    if request.session.get(SESSION_KEY) != code:
+        request.session[SESSION_KEY] = code

@@ -87,7 +87,9 @@ def week_timeliness(
     """Every active region of the week (of ``city``; None: all), in official order, with its timeliness now."""
     now = now or timezone.now()
     deadline = week_deadline(week)
-    rows = revision.memoised(("report-times", week.pk), lambda: _week_report_times(week))
+    rows = revision.memoised(
+        ("report-times", week.pk), lambda: _week_report_times(week), week=week.date
+    )
     if city is not None:
         rows = [row for row in rows if row[0].city_id == city.pk]
     return [
@@ -153,7 +155,11 @@ def on_time_rates(
         return [(week_deadline(week), _week_report_times(week)) for week in weeks]
 
     # One memo entry for the whole campaign (not one per week: the memo is small).
-    weeks = revision.memoised(("report-times-until", until.pk if until else None), campaign)
+    weeks = revision.memoised(
+        ("report-times-until", until.pk if until else None),
+        campaign,
+        week=until.date if until else None,
+    )
     statuses: dict[int, list[str]] = {}
     for deadline, rows in weeks:
         for region, reported, reported_at in rows:

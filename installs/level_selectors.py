@@ -147,7 +147,7 @@ def level_progress(week: Week, area: Area | None) -> LevelProgress:
 def computed_level(week: Week, area: Area | None) -> LevelProgress:
     """``level_progress`` kept under the data revision, per week (and its state) and area."""
     key = ("level", week.pk, week.state, area.code if area is not None else "root")
-    return revision.memoised(key, lambda: level_progress(week, area))
+    return revision.memoised(key, lambda: level_progress(week, area), week=week.date)
 
 
 def city_standing(week: Week, city: Area) -> list[level_rules.Standing]:

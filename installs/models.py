@@ -330,13 +330,21 @@ class ApiToken(models.Model):
 class DataRevision(models.Model):
     """
     One row whose token changes with every saved or deleted snapshot, week,
-    region or measure (installs.signals). Computed weeks are kept per process
+    region, measure or area (installs.signals). Computed weeks are kept per process
     under this token, so every process sees a change at its next request.
     A random token, not a counter: a rolled-back transaction or a restored
     backup can never bring back a token that named other data.
+
+    A figure saved in one week changes nothing computed for the weeks before it:
+    ``settled_token`` names the data of every week before ``settled_before`` (all
+    weeks when it is empty). A figure written in an earlier week moves
+    ``settled_before`` down to it; any other change renews ``settled_token`` and
+    empties ``settled_before`` (installs.revision).
     """
 
     token = models.UUIDField(default=uuid.uuid4)
+    settled_token = models.UUIDField(default=uuid.uuid4)
+    settled_before = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("data revision")

@@ -20,17 +20,23 @@ page) on every request.
 
 from __future__ import annotations
 
+import contextvars
+import datetime
 import hashlib
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import django
 import pandas
 from django.core.cache import cache
+from django.db import connection
+from django.db.models import Case, F, Q, Value, When
 
 from installs.models import DataRevision
 
@@ -39,8 +45,9 @@ logger = logging.getLogger(__name__)
 
 # Stale tokens are never asked for again: their entries only have to go in the end.
 MEMO_SECONDS = 24 * 3600
-# The process's own copies: enough for every week anyone looks at between two changes.
-LOCAL_SIZE = 64
+# The process's own copies: enough for every week anyone looks at between two changes, and
+# the table pages' HTML (installs/page_cache.py: by language, role and ordering too).
+LOCAL_SIZE = 256
 _local: dict[str, object] = {}
 _local_lock = threading.Lock()
 
@@ -60,46 +67,174 @@ def _code_fingerprint() -> str:
 CODE_FINGERPRINT = _code_fingerprint()
 
 
+@dataclass(frozen=True)
+class Revision:
+    """The DataRevision row as one read of it (see its docstring)."""
+
+    token: uuid.UUID
+    settled_token: uuid.UUID
+    settled_before: datetime.date | None
+
+    def token_for(self, week: datetime.date | None) -> uuid.UUID:
+        """The token of what is computed from the data up to ``week`` (None: all of it)."""
+        if week is not None and (self.settled_before is None or week < self.settled_before):
+            return self.settled_token
+        return self.token
+
+
+# Within one request (RevisionPerRequestMiddleware) the row is read once: a page asks for
+# several kept things (the week, the areas, its HTML) and each would cost the query.
+# None: read it when first asked; unset (a command, a task): read it every time.
+_request_revision: contextvars.ContextVar[Revision | None] = contextvars.ContextVar(
+    "installs_revision"
+)
+_table = DataRevision._meta.db_table
+REVISION_SQL = f"SELECT token, settled_token, settled_before FROM {_table} WHERE id = 1"
+
+
+def _as_uuid(value) -> uuid.UUID:
+    """PostgreSQL's uuid column gives a UUID; SQLite's char(32) the hex."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+def _as_date(value) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(value)  # SQLite: text
+
+
+def current_revision() -> Revision:
+    kept = _request_revision.get(False)
+    if kept:
+        return kept
+    # Every page reads it: plain SQL, as the ORM takes longer to write this query than
+    # the database to answer it.
+    with connection.cursor() as cursor:
+        cursor.execute(REVISION_SQL)
+        row = cursor.fetchone()
+    if row is None:
+        # No row (a flushed test database): fresh tokens each time, so nothing is reused.
+        return Revision(uuid.uuid4(), uuid.uuid4(), None)
+    revision = Revision(_as_uuid(row[0]), _as_uuid(row[1]), _as_date(row[2]))
+    if kept is None:  # in a request, and the first time it asks
+        _request_revision.set(revision)
+    return revision
+
+
 def revision_token() -> uuid.UUID:
-    token = DataRevision.objects.filter(pk=1).values_list("token", flat=True).first()
-    # No row (a flushed test database): a fresh token each time, so nothing is reused.
-    return token if token is not None else uuid.uuid4()
+    return current_revision().token
 
 
-def revision_bump() -> uuid.UUID:
-    """A new token; called in the writing transaction, so readers see it with the data."""
+def revision_bump(*, week: datetime.date | None = None) -> uuid.UUID:
+    """
+    A new token; called in the writing transaction, so readers see it with the data.
+    ``week``: only a figure of that week changed, so what is computed for earlier
+    weeks stays (``settled_before`` moves down to it if it was later). Without it,
+    everything is computed afresh.
+    """
+    if _request_revision.get(False):
+        # Read again when next asked: the new token, or the old one if the write rolls back.
+        _request_revision.set(None)
     token = uuid.uuid4()
-    if not DataRevision.objects.filter(pk=1).update(token=token):
-        DataRevision.objects.update_or_create(pk=1, defaults={"token": token})
+    if week is None:
+        values = {"token": token, "settled_token": uuid.uuid4(), "settled_before": None}
+    else:
+        earlier = Q(settled_before__isnull=True) | Q(settled_before__gt=week)
+        values = {
+            "token": token,
+            # One statement, under the row's lock: two writers never both lower it wrongly.
+            "settled_before": Case(When(earlier, then=Value(week)), default=F("settled_before")),
+        }
+    if not DataRevision.objects.filter(pk=1).update(**values):
+        DataRevision.objects.update_or_create(
+            pk=1, defaults={"token": token, "settled_before": week}
+        )
     return token
+
+
+# After a change, the first requests of every process ask for the same new keys at once:
+# one computes while the others wait for its result (no more than COMPUTE_WAIT seconds,
+# then they compute it themselves), instead of each spending the same CPU on it.
+COMPUTE_WAIT = 3.0
+POLL_SECONDS = 0.01
+
+
+def _cache_get(full_key: str):
+    try:
+        return cache.get(full_key)
+    except Exception:
+        logger.warning("cache read failed, computing %s", full_key, exc_info=True)
+        return None
+
+
+def _computed_once(full_key: str, compute: Callable[[], T], keep) -> tuple[T, bool]:
+    """
+    compute() and keep the value, unless another process is computing the same key:
+    then wait for its value. The claim is a cache entry made with ``cache.add`` (atomic
+    in Redis), given up when the value is kept, or after COMPUTE_WAIT if its process died.
+    """
+    claim = f"{full_key}:computing"
+    try:
+        mine = cache.add(claim, 1, COMPUTE_WAIT)
+    except Exception:
+        mine = True  # no cache: nothing to share
+    if not mine:
+        deadline = time.monotonic() + COMPUTE_WAIT
+        while time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            value = _cache_get(full_key)
+            if value is not None:
+                return value, True
+            if _cache_get(claim) is None:
+                break  # given up (its value refused by keep, or a failure): compute here
+    try:
+        value = compute()
+        if keep is not None and not keep(value):
+            return value, False
+        try:
+            cache.set(full_key, value, MEMO_SECONDS)
+        except Exception:
+            logger.warning("cache write failed for %s", full_key, exc_info=True)
+        return value, True
+    finally:
+        if mine:
+            try:
+                cache.delete(claim)
+            except Exception:
+                logger.warning("cache delete failed for %s", claim, exc_info=True)
 
 
 def memo_key(token: uuid.UUID, key: tuple) -> str:
     return ":".join(["memo", CODE_FINGERPRINT, token.hex, *map(str, key)])
 
 
-def memoised(key: tuple, compute: Callable[[], T]) -> T:
+def memoised(
+    key: tuple,
+    compute: Callable[[], T],
+    *,
+    keep: Callable[[T], bool] | None = None,
+    week: datetime.date | None = None,
+) -> T:
     """
     compute() once per key and revision token, for every process sharing the cache.
     What compute() returns must pickle (the cache stores it as bytes, in memory too).
-    A cache that fails (Redis down) costs a computation, never the page.
+    A cache that fails (Redis down) costs a computation, never the page. ``keep``: a
+    value it refuses is returned but not kept (a page asked for with an ordering the
+    table drops: such keys, made up by anyone, must not fill the cache). ``week``: what
+    compute() reads is the data up to that week only (figures of later weeks, the
+    weeks, regions, measures and areas), so a figure saved in a later week keeps it
+    (``Revision.token_for``); ``datetime.date.min`` for what reads no figure at all.
     """
-    full_key = memo_key(revision_token(), key)
+    full_key = memo_key(current_revision().token_for(week), key)
     try:
         return _local[full_key]  # type: ignore[return-value]
     except KeyError:
         pass
-    try:
-        value = cache.get(full_key)
-    except Exception:
-        logger.warning("cache read failed, computing %s", full_key, exc_info=True)
-        value = None
+    value = _cache_get(full_key)
     if value is None:
-        value = compute()
-        try:
-            cache.set(full_key, value, MEMO_SECONDS)
-        except Exception:
-            logger.warning("cache write failed for %s", full_key, exc_info=True)
+        value, kept = _computed_once(full_key, compute, keep)
+        if not kept:
+            return value  # refused by keep: neither in the cache nor in this process
     with _local_lock:
         if len(_local) >= LOCAL_SIZE:
             _local.clear()
@@ -112,3 +247,17 @@ def memo_clear() -> None:
     with _local_lock:
         _local.clear()
     cache.clear()
+
+
+class RevisionPerRequestMiddleware:
+    """Reads the revision once per request (``current_revision``), not once per memo."""
+
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        reset = _request_revision.set(None)
+        try:
+            return self.get_response(request)
+        finally:
+            _request_revision.reset(reset)

@@ -11,12 +11,14 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 # When the session's user logged in, in whole seconds since the epoch.
 SESSION_STARTED_KEY = "installs_session_started"
+# When the session was last written for being used (IdleSessionRefreshMiddleware).
+SESSION_REFRESHED_KEY = "installs_session_refreshed"
 
 
 class PrivateResponseMiddleware:
@@ -66,4 +68,26 @@ class AbsoluteSessionLifetimeMiddleware:
                     _("You were signed in for %(hours)s hours: please sign in again.")
                     % {"hours": f"{limit / 3600:g}"},
                 )
+        return self.get_response(request)
+
+
+class IdleSessionRefreshMiddleware:
+    """
+    Keeps a signed-in session alive while it is used: its expiry (``SESSION_COOKIE_AGE``
+    of idleness) moves on when the last such write is ``SESSION_REFRESH_SECONDS`` old.
+    Django's ``SESSION_SAVE_EVERY_REQUEST`` would write the session, to the database,
+    on every request, a write for every page read; this writes it once a minute at
+    most, so an idle session ends between 8 hours less a minute and 8 hours after its
+    last request.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and SESSION_KEY in session:
+            now = int(time.time())
+            if now - session.get(SESSION_REFRESHED_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[SESSION_REFRESHED_KEY] = now  # modified: saved with a new expiry
         return self.get_response(request)

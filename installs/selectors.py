@@ -132,27 +132,60 @@ def earlier_figures(
     }
 
 
-def latest_figures(week: Week, city: Area | None = None) -> pd.DataFrame:
+# latest_figures looks in the weeks of this many days up to the week first: nearly
+# every pair has its two latest figures there, and reading them is cheap.
+RECENT_DAYS = 8 * 7
+
+
+def latest_figures(
+    week: Week, city: Area | None = None, *, pairs: set[tuple[int, int]] | None = None
+) -> pd.DataFrame:
     """
-    Per (region, measure), its two latest figures at or before the week, in one
-    query however many weeks are stored (``rules.LATEST_COLUMNS``; recency 1 is
-    the latest): what ``rules.carry_forward`` completes the week with.
+    Per (region, measure), its two latest figures at or before the week
+    (``rules.LATEST_COLUMNS``; recency 1 is the latest): what ``rules.carry_forward``
+    completes the week with. One windowed query, whatever the number of weeks.
+
+    ``pairs``: every (region, measure) pair that may have figures (all the city's
+    regions × all measures). Then the last eight weeks are read first, and only the
+    pairs with fewer than two figures there are looked up in the whole history (a
+    second query, only when there are such pairs): a page reads a few weeks of
+    figures, not years of them.
     """
+    snapshots = Snapshot.objects.filter(week__date__lte=week.date)
+    if city is not None:
+        snapshots = snapshots.filter(region__city=city)
+    if pairs is None:
+        return pd.DataFrame(_latest_two(snapshots), columns=rules.LATEST_COLUMNS)
+    since = week.date - datetime.timedelta(days=RECENT_DAYS)
+    recent = _latest_two(snapshots.filter(week__date__gt=since))
+    found: dict[tuple[int, int], int] = {}
+    for row in recent:
+        found[(row[1], row[2])] = found.get((row[1], row[2]), 0) + 1
+    # Two figures in those weeks: no older figure can be among its latest two.
+    complete = {pair for pair, count in found.items() if count == 2}
+    rows = [row for row in recent if (row[1], row[2]) in complete]
+    missing = set(pairs) - complete
+    if missing:
+        older = snapshots.filter(
+            region_id__in={region for region, _ in missing},
+            measure_id__in={measure for _, measure in missing},
+        )
+        rows += [row for row in _latest_two(older) if (row[1], row[2]) in missing]
+    return pd.DataFrame(rows, columns=rules.LATEST_COLUMNS)
+
+
+def _latest_two(snapshots) -> list[tuple]:
     recency = Window(
         RowNumber(),
         partition_by=[F("region_id"), F("measure_id")],
         order_by=F("week__date").desc(),
     )
-    snapshots = Snapshot.objects.filter(week__date__lte=week.date)
-    if city is not None:
-        snapshots = snapshots.filter(region__city=city)
-    rows = (
+    return list(
         snapshots.annotate(recency=recency)
         .filter(recency__lte=2)
         .order_by()
         .values_list("week__date", "region_id", "measure_id", "households", "installed", "recency")
     )
-    return pd.DataFrame(list(rows), columns=rules.LATEST_COLUMNS)
 
 
 def week_progress(week: Week, city: Area | None = None) -> WeekProgress:
@@ -171,7 +204,9 @@ def week_progress(week: Week, city: Area | None = None) -> WeekProgress:
         all_regions = all_regions.filter(city=city)
     all_regions = list(all_regions)
     all_measures = list(Measure.objects.order_by("order", "pk"))
-    latest = latest_figures(week, city)
+    latest = latest_figures(
+        week, city, pairs={(r.pk, m.pk) for r in all_regions for m in all_measures}
+    )
     own = latest[(latest["recency"] == 1) & (latest["week"] == week.date)]
     reported_regions = set(own["region"].tolist())
     reported_measures = set(own["measure"].tolist())
@@ -202,7 +237,9 @@ def computed_week(week: Week, city: Area | None = None) -> WeekProgress:
     charts and the API read the same computed week. Kept per week and city.
     """
     return revision.memoised(
-        ("week", week.pk, week.state, *city_key(city)), lambda: week_progress(week, city)
+        ("week", week.pk, week.state, *city_key(city)),
+        lambda: week_progress(week, city),
+        week=week.date,
     )
 
 
@@ -376,7 +413,17 @@ def week_rank_movement(progress: WeekProgress) -> dict[tuple[int, int], int]:
 
 
 def week_for_date(date: datetime.date) -> Week | None:
-    return Week.objects.filter(date=date).first()
+    """
+    The week of a report date. Every page asks: its row is kept under the data revision,
+    and each caller gets a Week of its own (a view may change and save it).
+    """
+    names = [f.attname for f in Week._meta.concrete_fields]
+    row = revision.memoised(
+        ("week-of", date.isoformat()),
+        lambda: Week.objects.filter(date=date).values_list(*names).first(),
+        week=datetime.date.min,  # no figure read: only a change of a week renews it
+    )
+    return Week.from_db(Week.objects.db, names, row) if row is not None else None
 
 
 @dataclass(frozen=True)

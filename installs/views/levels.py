@@ -11,14 +11,17 @@ API's week call them when the area the request shows
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from installs import areas, layout, level_selectors, level_tables, sheets
+from installs import areas, layout, level_selectors, level_tables, page_cache, sheets
 from installs.models import Area, Week
 
 
@@ -27,18 +30,16 @@ def area_link(request: HttpRequest, code: str) -> str:
     return f"{request.path}?{urlencode({'area': code})}"
 
 
-def city_context(request: HttpRequest, week: Week, city: Area) -> dict:
+def city_standing(week: Week, city: Area | None) -> list[str]:
     """
-    What a city's table page adds in a deployment of several cities: breadcrumbs
-    and the city's standing in its province. Nothing at all with one city, so such
-    a deployment looks exactly as before the tree.
+    What a city's table page adds in a deployment of several cities: the city's
+    standing in its province (the breadcrumbs come per request, as they depend on the
+    account). Nothing at all with one city, so such a deployment looks exactly as
+    before the tree.
     """
-    if not areas.has_many_cities():
-        return {"breadcrumbs": [], "city_standing": []}
-    return {
-        "breadcrumbs": breadcrumbs(request, city),
-        "city_standing": city_standing_lines(week, city),
-    }
+    if city is None or not areas.has_many_cities():
+        return []
+    return city_standing_lines(week, city)
 
 
 def breadcrumbs(request: HttpRequest, area: Area | None) -> list[dict]:
@@ -98,18 +99,45 @@ def city_standing_lines(week: Week, city: Area) -> list[str]:
 
 
 def level_detail(
-    request: HttpRequest, week: Week, area: Area | None, *, week_options: str = ""
+    request: HttpRequest,
+    week: Week,
+    area: Area | None,
+    *,
+    week_options: Callable[[], str] = str,
 ) -> HttpResponse:
-    progress = level_selectors.computed_level(week, area)
-    path = request.path
-    rows = level_tables.level_rows(progress)
+    """``week_options``: the week picker's options, drawn only when the page is not kept."""
+    # The page's HTML is kept under the data revision, by language, role and address
+    # (installs/page_cache.py); the week's state is in the key, as its banner shows it.
+    key = ("level", week.pk, week.state, area.pk if area is not None else "root")
+    sheet = page_cache.fragment(
+        request,
+        key,
+        lambda: (_render_level_sheet(request, week, area, week_options), True),
+        week=week.date,
+    )
     return render(
         request,
         "installs/level_detail.html",
         {
+            "title": level_tables.level_title(area),
+            "date_line": layout.date_line(week.date),
+            "sheet": page_cache.filled(sheet, breadcrumbs=breadcrumbs(request, area), week=week),
+        },
+    )
+
+
+def _render_level_sheet(
+    request: HttpRequest, week: Week, area: Area | None, week_options: Callable[[], str]
+) -> str:
+    progress = level_selectors.computed_level(week, area)
+    path = request.path
+    rows = level_tables.level_rows(progress)
+    return render_to_string(
+        "installs/partials/level_sheet.html",
+        {
             "progress": progress,
             "week": week,
-            "week_options": week_options,
+            "week_options": week_options(),
             "area": area,
             "title": level_tables.level_title(area),
             "date_line": layout.date_line(week.date),
@@ -130,10 +158,11 @@ def level_detail(
                 if progress.previous_week
                 else None,
             ),
-            "breadcrumbs": breadcrumbs(request, area),
             "previous_url": _week_url(progress.previous_week),
             "next_url": _week_url(progress.next_week),
+            **page_cache.marks(),
         },
+        request,
     )
 
 

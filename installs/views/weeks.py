@@ -6,6 +6,7 @@ import datetime
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
@@ -16,6 +17,7 @@ from installs import (
     deadlines,
     layout,
     pace,
+    page_cache,
     rate_bars,
     revision,
     selectors,
@@ -47,39 +49,61 @@ def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
             request,
             week,
             areas.current_area(request),
-            week_options=_week_options(selectors.week_dates(), week.date),
+            week_options=lambda: _week_options(selectors.week_dates(), week.date),
         )
     city = areas.city_for(request)
     # The week as computed (rules, last week's ranks, pace), reused until any figure changes
     # (or the deadline passes: the summary then names who is 逾期未填报).
     passed = deadlines.deadline_passed(week)
-    progress, movement, flags, facts, dates = revision.memoised(
-        ("ranking", week.pk, week.state, passed, *selectors.city_key(city)),
-        lambda: _ranking_data(week, city),
+    data_key = ("ranking", week.pk, week.state, passed, *selectors.city_key(city))
+    # The page's HTML is kept too, by language, role and ordering (installs/page_cache.py).
+    sheet = page_cache.fragment(
+        request, data_key, lambda: _render_sheet(request, week, city, data_key), week=week.date
     )
-    table = tables.progress_table(progress, request=request, movement=movement, flags=flags)
     return render(
         request,
         "installs/week_detail.html",
+        {
+            "title": layout.table_title(),
+            "date_line": layout.date_line(week.date),
+            "sheet": page_cache.filled(
+                sheet, breadcrumbs=levels.breadcrumbs(request, city), week=week
+            ),
+        },
+    )
+
+
+def _render_sheet(request: HttpRequest, week: Week, city, data_key: tuple) -> tuple[str, bool]:
+    """The page but its menu, breadcrumbs and deadline notice; and whether it may be kept."""
+    progress, movement, flags, facts, dates = revision.memoised(
+        data_key, lambda: _ranking_data(week, city), week=week.date
+    )
+    table = tables.progress_table(progress, request=request, movement=movement, flags=flags)
+    # The ordering the table accepted (unknown columns dropped), kept on the week links.
+    sort = str(table.order_by or "")
+    html = render_to_string(
+        "installs/partials/week_sheet.html",
         {
             "progress": progress,
             "week": week,
             "week_options": _week_options(dates, week.date),
             "table": table,
-            # Worded per request (the facts are memoised, the language is the request's).
+            # Worded per language (the facts are memoised, the language is the request's).
             "summary": summary.summary_paragraphs(facts),
             "title": layout.table_title(),
             "date_line": layout.date_line(week.date),
             "note": layout.NOTE,
-            # 注：山阳区沿用11月21日数据。(what is carried; worded per request).
+            # 注：山阳区沿用11月21日数据。(what is carried; worded per language).
             "carried_notes": layout.carried_notes(progress),
-            # The ordering the table accepted (unknown columns dropped), kept on the week links.
-            "sort": str(table.order_by or ""),
+            "sort": sort,
             "rate_bars": _rate_bars(progress),
-            # Several cities only: 全国 › 河南省 › 焦作市 and the city's rank in its province.
-            **levels.city_context(request, week, city),
+            # Several cities only: the city's rank in its province.
+            "city_standing": levels.city_standing(week, city),
+            **page_cache.marks(),
         },
+        request,
     )
+    return html, sort == request.GET.get(tables.SORT_FIELD, "")
 
 
 def _rate_bars(progress: WeekProgress) -> list[tuple[Measure, rate_bars.RateBars]]:
