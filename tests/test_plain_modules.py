@@ -6,7 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-PLAIN = ["installs.rules", "installs.pace", "installs.validation", "installs.progress"]
+PLAIN = [
+    "installs.rules",
+    "installs.pace",
+    "installs.validation",
+    "installs.progress",
+    "installs.campaign",
+]
 
 
 def test_the_plain_modules_import_no_django():
