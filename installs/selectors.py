@@ -360,6 +360,14 @@ def week_for_date(date: datetime.date) -> Week | None:
     return Week.objects.filter(date=date).first()
 
 
+def regions_key(regions: list[Region]) -> str:
+    """
+    A short digest of which regions a computation is about, for its memo key: the same
+    week computed for another set of regions (another city) is kept apart.
+    """
+    return hashlib.sha256(",".join(str(r.pk) for r in regions).encode()).hexdigest()[:16]
+
+
 def computed_standings(progress: WeekProgress) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     The week's forecast (``week_forecast``: a query of the last weeks' reports
@@ -367,8 +375,7 @@ def computed_standings(progress: WeekProgress) -> tuple[pd.DataFrame, pd.DataFra
     (``rules.next_rank_gaps``), computed once per data revision for all the
     regions of ``progress``: a region's page picks its own rows.
     """
-    regions = hashlib.sha256(",".join(str(r.pk) for r in progress.regions).encode()).hexdigest()
-    key = ("standings", progress.week.pk, progress.week.state, regions[:16])
+    key = ("standings", progress.week.pk, progress.week.state, regions_key(progress.regions))
     return revision.memoised(
         key, lambda: (week_forecast(progress), rules.next_rank_gaps(progress.table))
     )

@@ -140,3 +140,25 @@ def test_a_week_cut_from_the_whole_history_equals_the_history_computed_up_to_it(
         pd.testing.assert_frame_equal(cut.totals, direct.totals)
     assert late not in selectors.progress_history(until=weeks[-2]).regions
     assert late in selectors.progress_history(until=weeks[-1]).regions
+
+
+def test_the_pages_show_a_figure_saved_after_they_were_drawn(leader):
+    grow(regions=3, weeks=3)
+    latest = Week.objects.order_by("-date").first()
+    region = Region.objects.get(slug="county-01")
+    trend = f"/weeks/{latest.date}/charts/"
+    for path in (trend, "/regions/county-01/"):
+        assert "987654" not in leader.get(path).content.decode()
+    snapshot = Snapshot.objects.get(week=latest, region=region, measure__slug="valve_pipe")
+    snapshot.households = 987654
+    snapshot.save()
+    # The region's table of every week, and the charts' numbers (rate bars' tooltips) show it.
+    assert "987654" in leader.get("/regions/county-01/").content.decode()
+    assert "987654" in leader.get(trend).content.decode()
+
+
+def test_a_fragment_is_kept_per_language(leader):
+    grow(regions=3, weeks=3)
+    assert "逐周数据" in leader.get("/regions/county-01/").content.decode()
+    english = leader.get("/regions/county-01/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Week by week, newest first" in english
