@@ -195,7 +195,7 @@ def run_scale(args) -> int:
         {
             "db": args.db,
             "scale": scale,
-            "request": f"generate_campaign ({snapshots:,} snapshots), seconds",
+            "request": f"generate_campaign ({snapshots:,} snapshots)",
             "median_ms": (generated - migrated) * 1000,
             "cpu_ms": None,
             "ratio": None,

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from installs import rules, selectors
 from installs.models import Measure, Region, Snapshot, Week
@@ -160,5 +161,7 @@ def test_the_pages_show_a_figure_saved_after_they_were_drawn(leader):
 def test_a_fragment_is_kept_per_language(leader):
     grow(regions=3, weeks=3)
     assert "逐周数据" in leader.get("/regions/county-01/").content.decode()
-    english = leader.get("/regions/county-01/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # The request leaves its language active in this thread: put back what was there.
+    with translation.override(translation.get_language()):
+        english = leader.get("/regions/county-01/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Week by week, newest first" in english
