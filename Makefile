@@ -75,7 +75,7 @@ test-browser: $(STAMP) system-packages
 	$(PY) -m pytest -m browser
 
 bench: $(STAMP) runtime-packages
-	$(PY) bench/run.py
+	$(PY) bench/run.py --db all
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -143,3 +143,24 @@ class ProgressHistory:
         """The region's own reports (carried figures left out: a skipped week is 未填报 there)."""
         table = self.table
         return table[(table["region"] == region.pk) & table["carried_from"].isna()]
+
+    def until(self, date: datetime.date) -> ProgressHistory:
+        """
+        The history as it stood at ``date``: the weeks up to it. Each week's
+        row depends only on that week and earlier ones (the previous report, a
+        carried figure, ranks within the week), so cutting the whole history
+        gives what computing it up to ``date`` gives (tests/test_history_memo.py).
+        """
+        if not self.dates or self.dates[-1] <= date:
+            return self
+        table = self.table[self.table["week"] <= date].reset_index(drop=True)
+        reported_regions = set(table["region"].tolist())
+        reported_measures = set(table["measure"].tolist())
+        weeks = self.totals.index.get_level_values("week")
+        return ProgressHistory(
+            dates=[d for d in self.dates if d <= date],
+            regions=[r for r in self.regions if r.active or r.pk in reported_regions],
+            measures=[m for m in self.measures if m.active or m.pk in reported_measures],
+            table=table,
+            totals=self.totals[weeks <= date],
+        )

@@ -10,6 +10,7 @@ which the rules complete the week (``rules.carry_forward``).
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -284,8 +285,24 @@ def _under(area: Area, city_field: str) -> dict:
 def progress_history(*, until: Week | None = None, city: Area | None = None) -> ProgressHistory:
     """
     Every week's table (new, rate, rank) and totals up to and including ``until``
-    (every week when None), in four queries: weeks, snapshots, regions, measures.
-    Ranks equal what ``week_progress`` gives each of those weeks.
+    (every week when None). Ranks equal what ``week_progress`` gives each of those weeks.
+
+    Computed once per data revision (``installs.revision``), every week at once,
+    and kept: the charts page and a region's page read the weeks computed
+    already, in one query (the revision token) whatever the number of weeks
+    and regions. An earlier ``until`` is cut from the same history
+    (``ProgressHistory.until``). After any write the first reader computes it
+    again, in four queries (``history_computed``).
+    """
+    # Per city: each city's history is its own (a nation's in one entry would be ~200 MB).
+    history = revision.memoised(("history", *city_key(city)), lambda: history_computed(city=city))
+    return history if until is None else history.until(until.date)
+
+
+def history_computed(*, until: Week | None = None, city: Area | None = None) -> ProgressHistory:
+    """
+    ``progress_history`` computed from the database, in four queries: weeks,
+    snapshots, regions, measures.
     """
     weeks = Week.objects.order_by("date")
     # No ORDER BY: Snapshot's default ordering joins and sorts in SQL; history_table sorts.
@@ -426,6 +443,27 @@ def week_for_date(date: datetime.date) -> Week | None:
     return Week.from_db(Week.objects.db, names, row) if row is not None else None
 
 
+def regions_key(regions: list[Region]) -> str:
+    """
+    A short digest of which regions a computation is about, for its memo key: the same
+    week computed for another set of regions (another city) is kept apart.
+    """
+    return hashlib.sha256(",".join(str(r.pk) for r in regions).encode()).hexdigest()[:16]
+
+
+def computed_standings(progress: WeekProgress) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """
+    The week's forecast (``week_forecast``: a query of the last weeks' reports
+    and ``pace.forecast`` of every region) and the gaps to the next rank up
+    (``rules.next_rank_gaps``), computed once per data revision for all the
+    regions of ``progress``: a region's page picks its own rows.
+    """
+    key = ("standings", progress.week.pk, progress.week.state, regions_key(progress.regions))
+    return revision.memoised(
+        key, lambda: (week_forecast(progress), rules.next_rank_gaps(progress.table))
+    )
+
+
 @dataclass(frozen=True)
 class MeasureStanding:
     """Where a region stands in one measure in one week, and what it takes to move up or finish."""
@@ -458,9 +496,8 @@ class RegionStanding:
 def region_standing(region: Region, week: Week) -> RegionStanding:
     """The region's standing per measure in the week: its rank, the gap to the next rank up, the pace."""
     progress = computed_week(week, region.city)
-    forecast = week_forecast(progress)
+    forecast, gaps = computed_standings(progress)
     table = progress.table
-    gaps = rules.next_rank_gaps(table)
     regions = {r.pk: r for r in progress.regions}
     measures = []
     for measure in progress.measures:

@@ -12,6 +12,7 @@ PLAIN = [
     "installs.validation",
     "installs.progress",
     "installs.level_rules",
+    "installs.campaign",
 ]
 
 

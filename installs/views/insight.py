@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 
 import pandas as pd
@@ -12,6 +13,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from installs import (
@@ -21,6 +25,7 @@ from installs import (
     free_text,
     layout,
     pace,
+    revision,
     rules,
     selectors,
     summary,
@@ -58,6 +63,48 @@ def week_charts(request: HttpRequest, date: datetime.date, city) -> HttpResponse
     progress = selectors.computed_week(week, city)
     measure = _chosen_measure(request, progress.measures)
     history = selectors.progress_history(until=week, city=city)
+    key = (
+        "charts",
+        week.pk,
+        week.state,
+        None if measure is None else measure.pk,
+        selectors.regions_key(progress.regions),
+        selectors.regions_key(history.regions),
+    )
+    sections = _kept_fragment(
+        key,
+        "installs/partials/charts_sections.html",
+        lambda: _chart_sections(progress, history, measure),
+    )
+    return render(
+        request,
+        "installs/charts.html",
+        {
+            "week": week,
+            "progress": progress,
+            "date_line": layout.date_line(week.date),
+            "sections": sections,
+        },
+    )
+
+
+def _kept_fragment(key: tuple, template: str, context: Callable[[], dict]) -> SafeString:
+    """
+    A part of a page drawn from the figures alone (plotly charts, a table of
+    every week), rendered once per data revision and language and kept with the
+    computed weeks (``installs.revision``): drawing 260 weeks costs far more
+    than the page may take. Nothing of the request or the user goes in it.
+    """
+    language = translation.get_language()
+    return mark_safe(  # noqa: S308 - rendered by our own template, autoescaped
+        revision.memoised(
+            ("fragment", template, language, *key),
+            lambda: render_to_string(template, context()),
+        )
+    )
+
+
+def _chart_sections(progress, history: ProgressHistory, measure: Measure | None) -> dict:
     # Each chart with its numbers as a table; a chart without numbers is not drawn (暂无数据).
     rate_charts = []
     for m in progress.measures:
@@ -71,29 +118,23 @@ def week_charts(request: HttpRequest, date: datetime.date, city) -> HttpResponse
         rate_charts.append({"measure": m, "chart": chart, "numbers": numbers})
     new_numbers = chart_tables.new_installs_table(progress)
     trend_numbers = None if measure is None else chart_tables.trend_table(history, measure)
-    return render(
-        request,
-        "installs/charts.html",
-        {
-            "week": week,
-            "progress": progress,
-            "date_line": layout.date_line(week.date),
-            "rate_charts": rate_charts,
-            "new_chart": charts.figure_html(
-                charts.week_new_installs_bars(progress), div_id="new-installs"
-            )
-            if new_numbers.rows
-            else None,
-            "new_numbers": new_numbers,
-            "measure": measure,
-            "trend_chart": charts.figure_html(
-                charts.history_rate_trend(history, measure), div_id="rate-trend"
-            )
-            if trend_numbers is not None and trend_numbers.rows
-            else None,
-            "trend_numbers": trend_numbers,
-        },
-    )
+    return {
+        "progress": progress,
+        "rate_charts": rate_charts,
+        "new_chart": charts.figure_html(
+            charts.week_new_installs_bars(progress), div_id="new-installs"
+        )
+        if new_numbers.rows
+        else None,
+        "new_numbers": new_numbers,
+        "measure": measure,
+        "trend_chart": charts.figure_html(
+            charts.history_rate_trend(history, measure), div_id="rate-trend"
+        )
+        if trend_numbers is not None and trend_numbers.rows
+        else None,
+        "trend_numbers": trend_numbers,
+    }
 
 
 def _chosen_measure(request: HttpRequest, measures: list[Measure]) -> Measure | None:
@@ -133,10 +174,11 @@ def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Where it stands now: in the week the role sees first (leadership: the latest published).
     week = selectors.latest_week(published_only=user_role(request.user) == Role.LEADER)
     standing = None if week is None else selectors.region_standing(region, week)
-    figures = charts.region_figures(history, region)
-    header = layout.header_rows(history.measures)
-    # The region's table has a date where the ranking page has the region.
-    header[0][0] = dataclasses.replace(header[0][0], text=str(_("Report date")))
+    weeks = _kept_fragment(
+        ("region", region.pk, selectors.regions_key(history.regions)),
+        "installs/partials/region_weeks.html",
+        lambda: _region_weeks(history, region),
+    )
     return render(
         request,
         "installs/region_detail.html",
@@ -145,12 +187,23 @@ def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "regions": selectors.region_list(region.city),
             "standing": standing,
             "standing_rows": [] if standing is None else _standing_rows(standing),
-            "header_rows": header,
-            "rows": _region_week_rows(history, region),
-            "rate_chart": charts.figure_html(figures["rate"], div_id="region-rate"),
-            "rank_chart": charts.figure_html(figures["rank"], div_id="region-rank"),
+            "weeks": weeks,
         },
     )
+
+
+def _region_weeks(history: ProgressHistory, region: Region) -> dict:
+    """The region's charts and its table of every week."""
+    figures = charts.region_figures(history, region)
+    header = layout.header_rows(history.measures)
+    # The region's table has a date where the ranking page has the region.
+    header[0][0] = dataclasses.replace(header[0][0], text=str(_("Report date")))
+    return {
+        "header_rows": header,
+        "rows": _region_week_rows(history, region),
+        "rate_chart": charts.figure_html(figures["rate"], div_id="region-rate"),
+        "rank_chart": charts.figure_html(figures["rank"], div_id="region-rank"),
+    }
 
 
 def _standing_rows(standing: selectors.RegionStanding) -> list[dict]:
