@@ -47,6 +47,8 @@ def grow(regions: int, weeks: int) -> None:
 @pytest.fixture
 def leader(client):
     client.force_login(make_user("lingdao", "leader"))
+    # The first page after login writes the session (then once a minute at most): not counted.
+    client.get("/accounts/password_change/")
     return client
 
 
@@ -78,7 +80,12 @@ def test_queries_do_not_grow_with_regions_or_weeks_on_a_cold_memo(leader):
     grow(regions=3, weeks=3)
     small = [queries_cold(leader, path) for path in pages()]
     grow(regions=9, weeks=12)
-    assert [queries_cold(leader, path) for path in pages()] == small
+    large = [queries_cold(leader, path) for path in pages()]
+    # selectors.latest_figures reads the last weeks first and the whole history only when
+    # some pair was quiet longer: one query more or not, never one per region or week.
+    assert all(s <= n <= s + 1 for s, n in zip(small, large, strict=True)), (small, large)
+    grow(regions=15, weeks=20)
+    assert [queries_cold(leader, path) for path in pages()] == large
 
 
 def test_queries_do_not_grow_with_regions_or_weeks_once_computed(leader):
