@@ -216,3 +216,21 @@ def _cell_value(field: str, value) -> int | float | None:
     if value is None or value is pd.NA or value != value:
         return None
     return float(value) if field == "rate" else int(value)
+
+
+def figure_cells(row: dict, measure: Measure) -> dict | None:
+    """
+    One measure's figures of a table row as the API gives them (a county's or a
+    city's, a province's): None when there is none.
+    """
+    households = row[cell_key(measure, "households")]
+    if households is None:
+        return None
+    installed = row[cell_key(measure, "installed")]
+    return {
+        "households": households,
+        "installed": installed,
+        "new": row[cell_key(measure, "new")],
+        "rate": row[cell_key(measure, "rate")],
+        "rate_text": rules.rate_text(installed, households) or None,
+    }

@@ -350,18 +350,8 @@ def level_data(progress: LevelProgress) -> dict:
     measures = progress.measures
 
     def figures(row: dict, measure, *, rank: bool) -> dict | None:
-        households = row[layout.cell_key(measure, "households")]
-        if households is None:
-            return None
-        installed = row[layout.cell_key(measure, "installed")]
-        data = {
-            "households": households,
-            "installed": installed,
-            "new": row[layout.cell_key(measure, "new")],
-            "rate": row[layout.cell_key(measure, "rate")],
-            "rate_text": rules.rate_text(installed, households) or None,
-        }
-        if rank:
+        data = layout.figure_cells(row, measure)
+        if data is not None and rank:
             data["rank"] = row[layout.cell_key(measure, "rank")]
             data["move"] = row[layout.cell_key(measure, "move")]
         return data

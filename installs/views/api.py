@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from installs import areas, layout, rules, selectors
+from installs import areas, layout, selectors
 from installs.models import ApiToken, Area, Week
 from installs.permissions import user_role
 from installs.progress import WeekProgress
@@ -251,17 +251,9 @@ def week_data(request: HttpRequest, progress: WeekProgress) -> dict:
 
 def _figures(row: dict, measure, *, rank: bool = True) -> dict | None:
     """One measure's cells: None when the region did not report it."""
-    households = row[layout.cell_key(measure, "households")]
-    if households is None:
+    figures = layout.figure_cells(row, measure)
+    if figures is None:
         return None
-    installed = row[layout.cell_key(measure, "installed")]
-    figures = {
-        "households": households,
-        "installed": installed,
-        "new": row[layout.cell_key(measure, "new")],
-        "rate": row[layout.cell_key(measure, "rate")],
-        "rate_text": rules.rate_text(installed, households) or None,
-    }
     if rank:
         # A carried figure (沿用M月D日数据): the week it is from; its "new" is null (未填报).
         carried = row[layout.cell_key(measure, "carried_from")]
