@@ -15,10 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
 
-from installs import areas, level_rules, revision, rules
+from installs import areas, level_rules, revision, rules, selectors
 from installs.models import Area, Measure, Region, Snapshot, Week
 from installs.progress import frame_records
 
@@ -67,23 +65,16 @@ def _subtree_counties(area: Area | None):
     return regions
 
 
-def _subtree_latest(week: Week, area: Area | None) -> pd.DataFrame:
-    """Per county × measure of the subtree, its two latest figures at or before the week."""
-    recency = Window(
-        RowNumber(),
-        partition_by=[F("region_id"), F("measure_id")],
-        order_by=F("week__date").desc(),
-    )
+def _subtree_latest(week: Week, area: Area | None, pairs: set[tuple[int, int]]) -> pd.DataFrame:
+    """
+    Per county × measure of the subtree, its two latest figures at or before the week:
+    the last weeks read first, the whole history only for pairs quiet longer
+    (``selectors.latest_of``, as a city's table reads them).
+    """
     snapshots = Snapshot.objects.filter(week__date__lte=week.date)
     if area is not None:
         snapshots = snapshots.filter(region__city__parent=area)
-    rows = (
-        snapshots.annotate(recency=recency)
-        .filter(recency__lte=2)
-        .order_by()
-        .values_list("week__date", "region_id", "measure_id", "households", "installed", "recency")
-    )
-    return pd.DataFrame(list(rows), columns=rules.LATEST_COLUMNS)
+    return selectors.latest_of(snapshots, week, pairs=pairs)
 
 
 def level_progress(week: Week, area: Area | None) -> LevelProgress:
@@ -105,7 +96,9 @@ def level_progress(week: Week, area: Area | None) -> LevelProgress:
         .values_list("pk", "active", "city_id", "city__parent_id")
     )
     all_measures = list(Measure.objects.order_by("order", "pk"))
-    latest = _subtree_latest(week, area)
+    latest = _subtree_latest(
+        week, area, {(pk, m.pk) for pk, *_rest in counties for m in all_measures}
+    )
 
     child_ids = [c.pk for c in children]
     # A county's child: its city under a province, its province under the root.

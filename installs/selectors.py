@@ -155,6 +155,11 @@ def latest_figures(
     snapshots = Snapshot.objects.filter(week__date__lte=week.date)
     if city is not None:
         snapshots = snapshots.filter(region__city=city)
+    return latest_of(snapshots, week, pairs=pairs)
+
+
+def latest_of(snapshots, week: Week, *, pairs: set[tuple[int, int]] | None) -> pd.DataFrame:
+    """``latest_figures`` of any set of snapshots at or before the week (a city's, a province's)."""
     if pairs is None:
         return pd.DataFrame(_latest_two(snapshots), columns=rules.LATEST_COLUMNS)
     since = week.date - datetime.timedelta(days=RECENT_DAYS)

@@ -116,3 +116,25 @@ def test_each_area_is_kept_apart():
     province = level_selectors.computed_level(tree.week, tree.henan)
     assert [c.name for c in nation.children] == ["河南省", "山西省"]
     assert [c.name for c in province.children] == ["焦作市", "新乡市", "洛阳市"]
+
+
+def test_a_county_quiet_for_months_still_counts_with_its_old_figures():
+    """The recent weeks are read first; a county quiet longer is looked up in the whole history."""
+    from tests.factories import make_measure
+
+    henan = make_area("河南省", "410000")
+    jiaozuo = make_area("焦作市", "410800", henan)
+    luoyang = make_area("洛阳市", "410300", henan)
+    measure = make_measure("valve_pipe")
+    quiet = make_region("山阳区", "shanyang", city=jiaozuo)
+    busy = make_region("西工区", "xigong", city=luoyang)
+    weeks = [make_week(f"2022-{month:02d}-{day:02d}") for month, day in ((8, 1), (8, 8))]
+    weeks += [make_week(f"2022-{month:02d}-{day:02d}") for month, day in ((11, 14), (11, 21))]
+    make_snapshot(weeks[0], quiet, measure, 200, 40)
+    make_snapshot(weeks[1], quiet, measure, 200, 50)  # nothing since 8 August
+    for week, installed in zip(weeks, (10, 20, 30, 40), strict=True):
+        make_snapshot(week, busy, measure, 100, installed)
+    progress = level_selectors.level_progress(weeks[-1], henan)
+    # 焦作市: 山阳区's 8 August figures carried (200, 50, no new installs), 25.0%.
+    assert cells(progress, jiaozuo) == (200, 50, None, "25.0%", 2, 0)
+    assert cells(progress, luoyang)[:4] == (100, 40, 10, "40.0%")
