@@ -276,10 +276,17 @@ def _pg_env(settings_dict: dict) -> dict[str, str]:
 
 
 def _run(command: list[str], *, env: dict[str, str]) -> str:
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    # Bytes, decoded here: a damaged archive can make pg_restore write raw bytes before it
+    # fails, and decoding them in subprocess would raise instead of saying what failed.
+    result = subprocess.run(command, env=env, capture_output=True, check=False)
+    name = Path(command[0]).name
     if result.returncode != 0:
-        raise BackupError(f"{Path(command[0]).name} failed: {result.stderr.strip()}")
-    return result.stdout
+        error = result.stderr.decode("utf-8", errors="replace").strip()
+        raise BackupError(f"{name} failed: {error}")
+    try:
+        return result.stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BackupError(f"{name} failed: {command[-1]} is damaged (not readable text)") from None
 
 
 def _pg_archive_tables(archive: Path) -> int:
