@@ -287,6 +287,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES  # every accepted upload stays i
 IMPORT_MEMORY_BYTES = envint("IMPORT_MEMORY_BYTES", str(256 * 1024 * 1024))
 IMPORT_TIMEOUT_SECONDS = envint("IMPORT_TIMEOUT_SECONDS", "4")
 IMPORT_SLOTS = envint("IMPORT_SLOTS", "2")
+# pg_dump, pg_restore and psql of manage.py backup/restore: stopped after this many
+# seconds (a damaged archive can make pg_restore spin without end).
+BACKUP_TOOL_TIMEOUT_SECONDS = envint("BACKUP_TOOL_TIMEOUT_SECONDS", "3600")
 IMPORT_SLOTS_DIR = os.environ.get(
     "IMPORT_SLOTS_DIR",
     os.path.join(tempfile.gettempdir(), f"gasdash-import-slots-{os.getuid()}"),

@@ -31,6 +31,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
@@ -278,8 +279,14 @@ def _pg_env(settings_dict: dict) -> dict[str, str]:
 def _run(command: list[str], *, env: dict[str, str]) -> str:
     # Bytes, decoded here: a damaged archive can make pg_restore write raw bytes before it
     # fails, and decoding them in subprocess would raise instead of saying what failed.
-    result = subprocess.run(command, env=env, capture_output=True, check=False)
     name = Path(command[0]).name
+    timeout = settings.BACKUP_TOOL_TIMEOUT_SECONDS
+    try:
+        result = subprocess.run(command, env=env, capture_output=True, check=False, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise BackupError(
+            f"{name} failed: stopped after {timeout} s (is {command[-1]} damaged?)"
+        ) from None
     if result.returncode != 0:
         error = result.stderr.decode("utf-8", errors="replace").strip()
         raise BackupError(f"{name} failed: {error}")
@@ -311,7 +318,24 @@ def _pg_restore(source: Path, connection, *, drop: list[str]) -> None:
     quote = connection.ops.quote_name
     drops = f"DROP TABLE IF EXISTS {', '.join(quote(t) for t in drop)} CASCADE;\n" if drop else ""
     script = _run([_tool("pg_restore"), "--no-owner", "--no-acl", "--file=-", str(source)], env=env)
-    result = subprocess.run(
+    try:
+        result = _psql_script(drops + script, env=env)
+    except subprocess.TimeoutExpired:
+        # psql stopped: its connection closes and the single transaction is rolled back.
+        raise BackupError(
+            "The restore was stopped after "
+            f"{settings.BACKUP_TOOL_TIMEOUT_SECONDS} s and rolled back; the database is as it was."
+        ) from None
+    if result.returncode != 0:
+        errors = [line for line in result.stderr.splitlines() if "ERROR" in line or "FATAL" in line]
+        raise BackupError(
+            "The restore failed and was rolled back; the database is as it was. "
+            + ("\n".join(errors) or result.stderr.strip())
+        )
+
+
+def _psql_script(script: str, *, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [
             _tool("psql"),
             "--no-psqlrc",
@@ -321,18 +345,13 @@ def _pg_restore(source: Path, connection, *, drop: list[str]) -> None:
             "--set=ON_ERROR_STOP=1",
             "--file=-",
         ],
-        input=drops + script,
+        input=script,
         env=env,
         capture_output=True,
         text=True,
         check=False,
+        timeout=settings.BACKUP_TOOL_TIMEOUT_SECONDS,
     )
-    if result.returncode != 0:
-        errors = [line for line in result.stderr.splitlines() if "ERROR" in line or "FATAL" in line]
-        raise BackupError(
-            "The restore failed and was rolled back; the database is as it was. "
-            + ("\n".join(errors) or result.stderr.strip())
-        )
 
 
 # --- Both ---------------------------------------------------------------------------

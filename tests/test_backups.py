@@ -234,7 +234,9 @@ def test_it_replaces_everything_with_force(city, tmp_path):
     assert not User.objects.filter(username="newcomer").exists()
 
 
-def test_it_leaves_the_database_as_it_was_when_the_backup_is_damaged(city, tmp_path):
+def test_it_leaves_the_database_as_it_was_when_the_backup_is_damaged(city, tmp_path, settings):
+    # Some damage makes pg_restore spin without end (seen in CI): it is stopped, and says so.
+    settings.BACKUP_TOOL_TIMEOUT_SECONDS = 20
     source = connection.settings_dict["NAME"]
     path = backup(tmp_path)
     # Damaged where only a restore finds out: SQLite's second page (the root of the first
@@ -247,7 +249,10 @@ def test_it_leaves_the_database_as_it_was_when_the_backup_is_damaged(city, tmp_p
     make_user("newcomer", "leader")
     before = contents(source)
 
-    damaged = r"pg_restore failed: .*(uncompress|end of file|out of memory)|is damaged|cannot be read as an SQLite"
+    damaged = (
+        r"pg_restore failed: .*(uncompress|end of file|out of memory|stopped after 20 s)"
+        r"|is damaged|cannot be read as an SQLite"
+    )
     with pytest.raises(CommandError, match=damaged):
         call_command("restore", str(path), force=True)
     assert contents(source) == before
@@ -351,3 +356,12 @@ def test_the_sqlite_backup_holds_what_is_still_in_the_wal(tmp_path):
     assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",)
     db.close()
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+
+
+def test_a_postgresql_tool_that_does_not_finish_is_stopped(settings, tmp_path):
+    """A tool that runs past BACKUP_TOOL_TIMEOUT_SECONDS is stopped with a clear error, never a hang."""
+    from installs import backups
+
+    settings.BACKUP_TOOL_TIMEOUT_SECONDS = 1
+    with pytest.raises(backups.BackupError, match=r"sleep failed: stopped after 1 s"):
+        backups._run(["/bin/sleep", "30"], env={})
