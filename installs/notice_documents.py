@@ -172,54 +172,37 @@ def _png_bytes(image: Image.Image) -> bytes:
 
 
 def _document_html(content: NoticeContent | LevelNoticeContent) -> str:
+    """One document for both kinds: a city's counties, or a province's (the nation's) table."""
+    progress = content.progress
     if isinstance(content, LevelNoticeContent):
-        return _level_document_html(content)
-    progress = content.progress
-    return render_to_string(
-        "installs/notice/document.html",
-        {
-            "table_end": TABLE_END_ANCHOR,
-            "heading": notice_heading(content.number),
-            "draft": content.number is None,
-            "title": content.shown_title,
-            "date_line": layout.date_line(progress.week.date),
-            "table": table_html(progress),
-            "note": layout.NOTE,
-            "carried_notes": [
-                f"{layout.CARRIED_MARK}{line}" for line in layout.carried_notes(progress)
-            ],
-            "paragraphs": content.paragraphs,
-            "charts": [
-                (str(measure), rate_chart_svg(progress, measure)) for measure in progress.measures
-            ],
-            "published_at": content.published_at,
-            "published_by": content.published_by,
-        },
-    )
-
-
-def _level_document_html(content: LevelNoticeContent) -> str:
-    progress = content.progress
-    return render_to_string(
-        "installs/notice/document.html",
-        {
-            "table_end": TABLE_END_ANCHOR,
-            "heading": notice_heading(content.number),
-            "draft": content.number is None,
-            "title": content.shown_title,
-            "date_line": layout.date_line(progress.week.date),
-            "table": level_table_html(progress),
-            "note": layout.NOTE,
-            "carried_notes": level_tables.incomplete_notes(progress),
-            "paragraphs": content.paragraphs,
+        table = level_table_html(progress)
+        notes = level_tables.incomplete_notes(progress)
+        chart = level_rate_chart_svg
+        extra = {
             "chart_heading": _("Installation rate by %(level)s")
-            % {"level": level_tables.child_label(progress.area)},
-            "charts": [
-                (str(measure), level_rate_chart_svg(progress, measure))
-                for measure in progress.measures
-            ],
+            % {"level": level_tables.child_label(progress.area)}
+        }
+    else:
+        table = table_html(progress)
+        notes = [f"{layout.CARRIED_MARK}{line}" for line in layout.carried_notes(progress)]
+        chart = rate_chart_svg
+        extra = {}
+    return render_to_string(
+        "installs/notice/document.html",
+        {
+            "table_end": TABLE_END_ANCHOR,
+            "heading": notice_heading(content.number),
+            "draft": content.number is None,
+            "title": content.shown_title,
+            "date_line": layout.date_line(progress.week.date),
+            "table": table,
+            "note": layout.NOTE,
+            "carried_notes": notes,
+            "paragraphs": content.paragraphs,
+            "charts": [(str(measure), chart(progress, measure)) for measure in progress.measures],
             "published_at": content.published_at,
             "published_by": content.published_by,
+            **extra,
         },
     )
 
