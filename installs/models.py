@@ -467,6 +467,21 @@ class OutboxMessage(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # What the message concerns, so that each bureau's log (催报记录) shows the
+    # messages of its subtree: the counties a 催报 names, the area a notice is for.
+    # Neither (a notice of the nation, or a message queued before they were kept):
+    # the whole deployment's, read by staff who cover it.
+    regions = models.ManyToManyField(
+        Region, verbose_name=_("regions"), blank=True, related_name="+"
+    )
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -20,6 +20,10 @@ commit, so a rolled-back caller sends nothing)::
                          attachments=[outbox.Attachment("进度通报.pdf", pdf_bytes, "application/pdf")],
                          summary="进度通报（第3期）PDF", source="notice", week=week)
 
+Each also takes what the message concerns, for the log's scope: ``regions=``
+(the counties a 催报 names) and ``area=`` (the area a notice is for); with
+neither, the message is the whole deployment's (``log_for``).
+
 Each returns the OutboxMessage. ``robot`` names a robot in settings
 (``WECOM_ROBOTS`` / ``DINGTALK_ROBOTS``: name → webhook URL from the environment,
 e.g. WECOM_WEBHOOK_DISTRICTS → "districts"); an unknown or unconfigured robot is
@@ -52,11 +56,18 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from installs import chat_robots
-from installs.models import DeliveryAttempt, DeliveryChannel, OutboxMessage, Week
+from installs import areas, chat_robots
+from installs.models import (
+    Area,
+    DeliveryAttempt,
+    DeliveryChannel,
+    OutboxMessage,
+    Region,
+    Week,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +108,8 @@ def enqueue_wecom_text(
     source: str = "",
     week: Week | None = None,
     actor=None,
+    regions: Sequence[Region] = (),
+    area: Area | None = None,
 ) -> OutboxMessage:
     if len(content.encode()) > WECOM_TEXT_MAX_BYTES:
         raise OutboxError(f"WeCom text is over {WECOM_TEXT_MAX_BYTES} bytes")
@@ -105,7 +118,9 @@ def enqueue_wecom_text(
         payload["text"]["mentioned_list"] = list(mentioned_userids)
     if mentioned_mobiles:
         payload["text"]["mentioned_mobile_list"] = list(mentioned_mobiles)
-    return _enqueue(Channel.WECOM, robot, "text", payload, summary, source, week, actor)
+    return _enqueue(
+        Channel.WECOM, robot, "text", payload, summary, source, week, actor, regions, area
+    )
 
 
 def enqueue_wecom_markdown(
@@ -116,11 +131,15 @@ def enqueue_wecom_markdown(
     source: str = "",
     week: Week | None = None,
     actor=None,
+    regions: Sequence[Region] = (),
+    area: Area | None = None,
 ) -> OutboxMessage:
     if len(content.encode()) > WECOM_MARKDOWN_MAX_BYTES:
         raise OutboxError(f"WeCom markdown is over {WECOM_MARKDOWN_MAX_BYTES} bytes")
     payload = {"msgtype": "markdown", "markdown": {"content": content}}
-    return _enqueue(Channel.WECOM, robot, "markdown", payload, summary, source, week, actor)
+    return _enqueue(
+        Channel.WECOM, robot, "markdown", payload, summary, source, week, actor, regions, area
+    )
 
 
 def enqueue_wecom_image(
@@ -131,6 +150,8 @@ def enqueue_wecom_image(
     source: str = "",
     week: Week | None = None,
     actor=None,
+    regions: Sequence[Region] = (),
+    area: Area | None = None,
 ) -> OutboxMessage:
     if len(image) > IMAGE_MAX_BYTES:
         raise OutboxError("a WeCom image is at most 2 MB")
@@ -143,7 +164,9 @@ def enqueue_wecom_image(
             "md5": hashlib.md5(image).hexdigest(),  # WeCom asks for the md5 of the raw bytes
         },
     }
-    return _enqueue(Channel.WECOM, robot, "image", payload, summary, source, week, actor)
+    return _enqueue(
+        Channel.WECOM, robot, "image", payload, summary, source, week, actor, regions, area
+    )
 
 
 def enqueue_dingtalk_text(
@@ -155,13 +178,17 @@ def enqueue_dingtalk_text(
     source: str = "",
     week: Week | None = None,
     actor=None,
+    regions: Sequence[Region] = (),
+    area: Area | None = None,
 ) -> OutboxMessage:
     payload = {
         "msgtype": "text",
         "text": {"content": content},
         "at": {"atMobiles": list(mentioned_mobiles), "isAtAll": False},
     }
-    return _enqueue(Channel.DINGTALK, robot, "text", payload, summary, source, week, actor)
+    return _enqueue(
+        Channel.DINGTALK, robot, "text", payload, summary, source, week, actor, regions, area
+    )
 
 
 def enqueue_email(
@@ -174,6 +201,8 @@ def enqueue_email(
     source: str = "",
     week: Week | None = None,
     actor=None,
+    regions: Sequence[Region] = (),
+    area: Area | None = None,
 ) -> OutboxMessage:
     recipients = [address for address in to if address]
     if not recipients:
@@ -191,7 +220,38 @@ def enqueue_email(
             for a in attachments
         ],
     }
-    return _enqueue(Channel.EMAIL, "", "email", payload, summary, source, week, actor)
+    return _enqueue(
+        Channel.EMAIL, "", "email", payload, summary, source, week, actor, regions, area
+    )
+
+
+# The log (催报记录).
+
+
+def log_for(user) -> QuerySet[OutboxMessage]:
+    """
+    The messages an account's log shows, newest first. Staff who cover the
+    deployment see every one. Others see those of their subtree: a notice of
+    their area or of an area under it, a 催报 whose counties all lie under it
+    (a message naming a county of another city is not theirs to read), and,
+    of the messages that concern nothing recorded (queued before the link was
+    kept), the ones they queued themselves.
+    """
+    rows = OutboxMessage.objects.select_related("week", "created_by").order_by("-created_at", "-pk")
+    if areas.covers_deployment(user):
+        return rows
+    top = areas.bound_area(user)
+    if top is None:  # not bureau staff: the view refuses them before this
+        return rows.none()
+    named = OutboxMessage.regions.through.objects
+    under_top = Q(region__city=top) | Q(region__city__parent=top)
+    named_inside = named.filter(under_top).values("outboxmessage_id")
+    named_outside = named.exclude(under_top).values("outboxmessage_id")
+    area_inside = Q(area=top) | Q(area__parent=top)
+    unlinked_own = Q(area=None, created_by=user) & ~Q(pk__in=named.values("outboxmessage_id"))
+    return rows.filter(area_inside | Q(pk__in=named_inside) | unlinked_own).exclude(
+        pk__in=named_outside
+    )
 
 
 def robot_configured(channel: str, robot: str) -> bool:
@@ -206,7 +266,9 @@ def _robots(channel: str) -> dict[str, str]:
     return {}
 
 
-def _enqueue(channel, robot, kind, payload, summary, source, week, actor) -> OutboxMessage:
+def _enqueue(
+    channel, robot, kind, payload, summary, source, week, actor, regions, area
+) -> OutboxMessage:
     if channel != Channel.EMAIL and not robot_configured(channel, robot):
         raise OutboxError(f"no webhook is configured for the {channel} robot {robot!r}")
     message = OutboxMessage.objects.create(
@@ -218,8 +280,11 @@ def _enqueue(channel, robot, kind, payload, summary, source, week, actor) -> Out
         source=source,
         week=week,
         created_by=actor,
+        area=area,
         next_attempt_at=timezone.now(),
     )
+    if regions:
+        message.regions.set(regions)
     transaction.on_commit(wake_worker)
     return message
 

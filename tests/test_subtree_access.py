@@ -30,6 +30,7 @@ from django.db.models import Sum
 from django.test import Client
 from django.urls import URLPattern, reverse
 
+from installs import outbox
 from installs import urls as installs_urls
 from installs.models import (
     Area,
@@ -103,6 +104,10 @@ def world(settings):
     )
     history_exports.history_export_run(job_id=job_b.pk)
     assert "泽州县" in history_exports.history_export_path(job_b).read_text(encoding="utf-8-sig")
+    # In the delivery log: a 催报 of a county of city B and a notice of city B (their
+    # summaries name it), sent by the deployment's bureau, as the automatic ones are.
+    _message(regions=[regions["b1"]], summary="催报：泽州县", actor=users["bureau_root"])
+    _message(area=city_b, summary="晋城市进度通报（第1期）：PDF", actor=users["bureau_root"])
     return {
         "city_a": city_a,
         "city_b": city_b,
@@ -119,6 +124,19 @@ def _user(username: str, role: str, *, region=None, area=None):
     user = get_user_model().objects.create_user(username=username, password=PASSWORD)
     Profile.objects.create(user=user, role=role, region=region, area=area)
     return user
+
+
+def _message(*, summary: str, actor=None, regions=(), area=None):
+    return outbox.enqueue_email(
+        to=["liaison@example.cn"],
+        subject=summary,
+        body=summary,
+        summary=summary,
+        source="reminder" if regions else "notice",
+        actor=actor,
+        regions=regions,
+        area=area,
+    )
 
 
 def _client(user) -> Client:
@@ -591,3 +609,56 @@ def test_each_reads_the_notice_of_their_own_area_only(world):
     assert "全国燃气居民用户安全装置加装情况进度表" in html
     assert "山西省" in html and "河南省" in html
     assert control.get(download).content == bytes(made[""].pdf)
+
+
+def test_the_delivery_log_shows_the_messages_of_their_subtree_only(world):
+    """
+    Bureau staff of city A read the messages that concern city A, whoever queued
+    them (the automatic 催报 has no sender), and never city B's; staff of province
+    A the same, with the notices of the province; the control reads everything.
+    """
+    a1, b1 = world["regions"]["a1"], world["regions"]["b1"]
+    _message(regions=[a1], summary="催报：解放区")
+    _message(
+        area=world["city_a"], summary="焦作市进度通报：PDF", actor=world["users"]["bureau_root"]
+    )
+    _message(area=world["province_a"], summary="河南省进度通报：PDF")
+    _message(regions=[a1, b1], summary="催报：两市")  # names a county of city B
+    _message(summary="全国进度通报：PDF", actor=world["users"]["bureau_root"])  # the nation's
+    # Queued before messages named what they concern: the sender still reads it.
+    _message(summary="旧催报", actor=world["users"]["bureau_a"])
+    url = reverse("installs:outbox_log")
+
+    def shown(user) -> set[str]:
+        html = _client(user).get(url).content.decode()
+        names = ("解放区", "焦作市进度通报", "河南省进度通报", "两市", "全国进度通报", "旧催报")
+        names += ("泽州县", "晋城市")
+        return {name for name in names if name in html}
+
+    city_only = {"解放区", "焦作市进度通报"}
+    assert shown(world["users"]["bureau_a"]) == city_only | {"旧催报"}
+    province_a = _user("bureau_pa", Profile.Role.BUREAU, area=world["province_a"])
+    assert shown(province_a) == city_only | {"河南省进度通报"}
+    everything = set(city_only) | {"河南省进度通报", "两市", "全国进度通报", "旧催报"}
+    everything |= {"泽州县", "晋城市"}
+    assert shown(world["users"]["bureau_root"]) == everything
+
+
+def test_reminders_and_notices_name_what_they_concern(world, settings):
+    """The services link each message to its counties or its area: what the log's scope reads."""
+    settings.WECOM_ROBOTS = {"districts": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x"}
+    RegionContact.objects.filter(region=world["regions"]["a1"]).update(email="a1@example.cn")
+    leader = world["users"]["leader_province_a"]
+    leader.email = "leader@example.cn"
+    leader.save()
+    Snapshot.objects.filter(week=world["weeks"][1]).delete()  # nobody has reported
+    batch = reminder_services.reminders_send_now(
+        week=world["weeks"][1], actor=world["users"]["bureau_a"]
+    )
+    robot, email = batch.messages
+    assert set(robot.regions.all()) == {world["regions"]["a1"], world["regions"]["a2"]}
+    assert list(email.regions.all()) == [world["regions"]["a1"]]  # the e-mail to its liaison
+    week = week_services.week_lock(week=world["weeks"][1], actor=world["users"]["bureau_root"])
+    week_services.week_publish(week=week, actor=world["users"]["bureau_root"], reason="test")
+    sent = outbox.OutboxMessage.objects.filter(source="notice", payload__to=[leader.email])
+    assert [m.area for m in sent] == [world["city_a"]]  # 焦作市's notice, to its leader

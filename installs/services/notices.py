@@ -287,7 +287,12 @@ def notice_send(notice: Notice, *, actor=None) -> list[OutboxMessage]:
     with translation.override(settings.LANGUAGE_CODE):
         heading = notice_documents.notice_heading(notice.number)
         named = f"{_area_prefix(notice.area)}{heading}"
-        common = {"source": OUTBOX_SOURCE, "week": notice.week, "actor": actor}
+        common = {
+            "source": OUTBOX_SOURCE,
+            "week": notice.week,
+            "actor": actor,
+            "area": notice.area,
+        }
         # The leadership group's robot: the deployment's top notice, as before the tree.
         if notice.area == top and outbox.robot_configured(
             OutboxMessage.Channel.WECOM, LEADERS_ROBOT

@@ -206,7 +206,13 @@ def _enqueue(week, regions, occasion, actor, now) -> list[OutboxMessage]:
     everyone = [c for region in regions for c in contacts.get(region.pk, [])]
     mobiles = [c.mobile for c in everyone if c.mobile]
     userids = [c.wecom_userid for c in everyone if c.wecom_userid]
-    common = {"summary": summary, "source": "reminder", "week": week, "actor": actor}
+    common = {
+        "summary": summary,
+        "source": "reminder",
+        "week": week,
+        "actor": actor,
+        "regions": regions,
+    }
     messages = []
     if outbox.robot_configured(OutboxMessage.Channel.WECOM, ROBOT):
         messages.append(
@@ -236,7 +242,7 @@ def _enqueue(week, regions, occasion, actor, now) -> list[OutboxMessage]:
                         "date": formats.date_format(week.date, "MONTH_DAY_FORMAT"),
                     },
                     body=reminder_text(week, [region], contacts, now=now),
-                    **{**common, "summary": f"{summary}（{region.name}）"},
+                    **{**common, "summary": f"{summary}（{region.name}）", "regions": [region]},
                 )
             )
     return messages

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from installs import areas, deadlines
+from installs import areas, deadlines, outbox
 from installs.forms import OneLineTextField
 from installs.models import OutboxMessage, Region, RegionContact, Week
 from installs.permissions import Role, role_required
@@ -238,12 +238,12 @@ class OutboxFilterForm(forms.Form):
 
 @role_required(Role.BUREAU)
 def outbox_log(request: HttpRequest) -> HttpResponse:
-    """Every message queued, newest first, with its delivery and the last error (no webhook key)."""
+    """
+    Every message of the account's subtree (``outbox.log_for``), newest first, with its
+    delivery and the last error (no webhook key).
+    """
     form = OutboxFilterForm(request.GET or None)
-    rows = OutboxMessage.objects.select_related("week", "created_by").order_by("-created_at", "-pk")
-    if not areas.covers_deployment(request.user):
-        # A message names no region it is about: staff of one area see the ones they sent.
-        rows = rows.filter(created_by=request.user)
+    rows = outbox.log_for(request.user)
     if form.is_valid() and form.cleaned_data["status"]:
         rows = rows.filter(status=form.cleaned_data["status"])
     page = Paginator(rows, OUTBOX_PAGE_SIZE).get_page(request.GET.get("page"))
