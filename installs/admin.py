@@ -7,6 +7,9 @@ week, compare versions, ask for a reason where one is needed and audit the
 change: an admin form would do none of that (a stale entry form would then
 overwrite an admin edit unnoticed). A region or measure with figures cannot be
 deleted; it is made inactive instead.
+
+Staff who are not superusers get in once they hold a permission; they then see
+their subtree only (SubtreeAdmin), as on every page, and change no admin rights.
 """
 
 from django import forms
@@ -23,8 +26,10 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from installs import areas
 from installs.free_text import OneLineTextValidator
 from installs.models import ApiToken, Area, Measure, Profile, Region, Snapshot, Week
+from installs.permissions import user_role
 from installs.services.accounts import (
     account_add,
     account_password_set,
@@ -72,6 +77,55 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+def subtree_filter(user, region_path: str) -> Q:
+    """
+    What staff who are not superusers may see of a model in the admin: the rows of
+    their subtree (``installs.areas.bound_area``), found through ``region_path``, the
+    path from the model to its county ("" for a county itself). Bound to no area:
+    every row; no role: none.
+    """
+    if user_role(user) is None:
+        return Q(pk__in=[])
+    top = areas.bound_area(user)
+    if top is None:
+        return Q()
+    prefix = f"{region_path}__" if region_path else ""
+    return Q(**{f"{prefix}city": top}) | Q(**{f"{prefix}city__parent": top})
+
+
+class SubtreeAdmin(admin.ModelAdmin):
+    """
+    The admin lets in staff who are not superusers once they hold a permission
+    (``permissions.user_can_use_admin``). Like every page, it then shows them
+    their subtree only: the list, each object's page and its history (which
+    simple-history would rebuild from the history rows of an object the list
+    hides), and the filters (related-only, so no other city's names appear).
+    """
+
+    def scope(self, user) -> Q:
+        raise NotImplementedError
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(self.scope(request.user)).distinct()
+
+    def in_scope(self, request, obj) -> bool:
+        if obj is None or request.user.is_superuser:
+            return True
+        return self.model._default_manager.filter(self.scope(request.user), pk=obj.pk).exists()
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return super().has_view_permission(request, obj) and self.in_scope(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and self.in_scope(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and self.in_scope(request, obj)
+
+
 class KeptWithFiguresAdmin(OneLineTextAdmin):
     """A region or measure that has figures is never deleted: the weeks' tables need it."""
 
@@ -100,11 +154,24 @@ class KeptWithFiguresAdmin(OneLineTextAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(KeptWithFiguresAdmin):
+class RegionAdmin(SubtreeAdmin, KeptWithFiguresAdmin):
     figure_field = "region"
     list_display = ["name", "slug", "code", "order", "active"]
     list_editable = ["order", "active"]
     search_fields = ["name", "slug", "aliases"]
+
+    def scope(self, user) -> Q:
+        return subtree_filter(user, "")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A county is moved or added only under a city of the account's subtree.
+        if db_field.name == "city" and not request.user.is_superuser:
+            top = areas.bound_area(request.user)
+            kwargs["queryset"] = Area.objects.filter(
+                Q(level=Area.Level.CITY),
+                Q() if top is None else Q(pk=top.pk) | Q(parent=top),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Measure)
@@ -125,7 +192,7 @@ class WeekAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(Snapshot)
-class SnapshotAdmin(ReadOnlyHistoryAdmin):
+class SnapshotAdmin(SubtreeAdmin, ReadOnlyHistoryAdmin):
     list_display = [
         "week",
         "region",
@@ -135,21 +202,46 @@ class SnapshotAdmin(ReadOnlyHistoryAdmin):
         "updated_at",
         "updated_by",
     ]
-    list_filter = ["week", "region", "measure"]
+    list_filter = ["week", ("region", admin.RelatedOnlyFieldListFilter), "measure"]
     list_select_related = ["week", "region", "measure", "updated_by"]
     readonly_fields = ["version", "updated_at", "updated_by"]
 
+    def scope(self, user) -> Q:
+        return subtree_filter(user, "region")
+
+
+def account_scope(user, profile_path: str) -> Q:
+    """The accounts of a subtree: its counties' district staff, and those bound to its areas."""
+    if user_role(user) is None:
+        return Q(pk__in=[])
+    top = areas.bound_area(user)
+    if top is None:
+        return Q()
+    return (
+        subtree_filter(user, f"{profile_path}region")
+        | Q(**{f"{profile_path}area": top})
+        | Q(**{f"{profile_path}area__parent": top})
+    )
+
 
 @admin.register(Profile)
-class ProfileAdmin(SimpleHistoryAdmin):
+class ProfileAdmin(SubtreeAdmin, SimpleHistoryAdmin):
     """
     Read only: roles change on the user's page (through the accounts service);
     here is the list and each profile's history (who gave whom which role).
     """
 
     list_display = ["user", "role", "region", "area", "must_change_password"]
-    list_filter = ["role", "region", "area", "must_change_password"]
+    list_filter = [
+        "role",
+        ("region", admin.RelatedOnlyFieldListFilter),
+        ("area", admin.RelatedOnlyFieldListFilter),
+        "must_change_password",
+    ]
     list_select_related = ["user", "region", "area"]
+
+    def scope(self, user) -> Q:
+        return account_scope(user, "")
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -280,8 +372,12 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserWithRoleAdmin(OneLineTextAdmin, UserAdmin):
-    """Users with their role: made and changed through installs.services.accounts."""
+class UserWithRoleAdmin(SubtreeAdmin, OneLineTextAdmin, UserAdmin):
+    """
+    Users with their role: made and changed through installs.services.accounts.
+    Staff who are not superusers see the accounts of their subtree, give roles
+    only inside it, and change no one's admin rights (theirs included).
+    """
 
     form = UserWithRoleChangeForm
     add_form = UserWithRoleCreationForm
@@ -310,7 +406,47 @@ class UserWithRoleAdmin(OneLineTextAdmin, UserAdmin):
     )
     list_display = ["username", "get_full_name", "role", "region", "is_active", "last_login"]
     list_select_related = ["profile", "profile__region"]
-    list_filter = ["profile__role", "profile__region", "is_active", "is_superuser"]
+    list_filter = [
+        "profile__role",
+        ("profile__region", admin.RelatedOnlyFieldListFilter),
+        "is_active",
+        "is_superuser",
+    ]
+    privilege_fields = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+    def scope(self, user) -> Q:
+        return account_scope(user, "profile__")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += self.privilege_fields
+        return fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if request.user.is_superuser or areas.bound_area(request.user) is None:
+            return form
+        top = areas.bound_area(request.user)
+
+        class InSubtree(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.fields["region"].queryset = self.fields["region"].queryset.filter(
+                    Q(city=top) | Q(city__parent=top)
+                )
+                self.fields["area"].queryset = self.fields["area"].queryset.filter(
+                    Q(pk=top.pk) | Q(parent=top)
+                )
+
+            def clean(self):
+                cleaned = super().clean()
+                # An empty area is the whole deployment: above their own.
+                if cleaned.get("role") in (Role.BUREAU, Role.LEADER) and not cleaned.get("area"):
+                    self.add_error("area", _("Choose an area of your own."))
+                return cleaned
+
+        return InSubtree
 
     def save_model(self, request, obj, form, change) -> None:
         data = form.cleaned_data

@@ -662,3 +662,86 @@ def test_reminders_and_notices_name_what_they_concern(world, settings):
     week_services.week_publish(week=week, actor=world["users"]["bureau_root"], reason="test")
     sent = outbox.OutboxMessage.objects.filter(source="notice", payload__to=[leader.email])
     assert [m.area for m in sent] == [world["city_a"]]  # 焦作市's notice, to its leader
+
+
+ADMIN_MODELS = ("snapshot", "region", "profile", "user")
+
+
+def _admin_staff(user):
+    """Staff who are not superusers, with the admin's view and change permissions."""
+    from django.contrib.auth.models import Permission
+
+    user.is_staff = True
+    user.save()
+    codenames = [f"{verb}_{model}" for verb in ("view", "change") for model in ADMIN_MODELS]
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return get_user_model().objects.get(pk=user.pk)  # without the cached permissions
+
+
+def test_the_admin_shows_staff_of_city_a_nothing_of_city_b(world):
+    """
+    The admin lets in staff who hold a permission: bureau staff of city A with
+    view permissions read the figures, counties and accounts of city A only, in
+    the lists, the filters, each object's page and its history.
+    """
+    bureau_a = _admin_staff(world["users"]["bureau_a"])
+    client = _client(bureau_a)
+    b1 = world["regions"]["b1"]
+    snapshot_b = Snapshot.objects.filter(region=b1).first()
+    district_b = _user("district_b", Profile.Role.DISTRICT, region=b1)
+    wrong = []
+    for model in ADMIN_MODELS:
+        listing = client.get(f"/admin/{'auth' if model == 'user' else 'installs'}/{model}/")
+        body = listing.content.decode()
+        if listing.status_code != 200 or leaks(body) or "district_b" in body:
+            wrong.append(f"{model} list: {listing.status_code}, leaks {leaks(body)}")
+    for url in (
+        f"/admin/installs/snapshot/{snapshot_b.pk}/change/",
+        f"/admin/installs/snapshot/{snapshot_b.pk}/history/",
+        f"/admin/installs/snapshot/{snapshot_b.pk}/history/{snapshot_b.history.first().pk}/",
+        f"/admin/installs/region/{b1.pk}/change/",
+        f"/admin/installs/profile/{district_b.profile.pk}/change/",
+        f"/admin/auth/user/{district_b.pk}/change/",
+    ):
+        response = client.get(url)
+        if response.status_code not in (302, 403, 404) or leaks(response.content.decode()):
+            wrong.append(f"{url}: {response.status_code}, leaks {leaks(response.content.decode())}")
+    assert not wrong, "\n".join(wrong)
+    # What is theirs they read: the control that the lists are not simply empty.
+    figures = client.get("/admin/installs/snapshot/").content.decode()
+    assert "解放区" in figures
+
+
+def test_staff_of_city_a_give_roles_in_city_a_only_and_no_admin_rights(world):
+    bureau_a = _admin_staff(world["users"]["bureau_a"])
+    client = _client(bureau_a)
+    district_a = world["users"]["district_a"]
+    url = f"/admin/auth/user/{district_a.pk}/change/"
+    form = {
+        "username": "district_a",
+        "role": Profile.Role.DISTRICT,
+        "region": world["regions"]["b1"].pk,
+        "is_active": "on",
+        "is_superuser": "on",
+        "is_staff": "on",
+        "date_joined_0": "2022-11-21",
+        "date_joined_1": "08:00:00",
+    }
+    page = client.get(url).content.decode()
+    assert not leaks(page)  # no county of city B to choose
+    client.post(url, form)
+    district_a.refresh_from_db()
+    assert district_a.profile.region == world["regions"]["a1"]
+    assert not (district_a.is_superuser or district_a.is_staff)
+    # A valid form of their own account: saved, but not its admin rights.
+    own = {**form, "username": "bureau_a", "role": Profile.Role.BUREAU, "region": ""}
+    own["area"] = world["city_a"].pk
+    own["first_name"] = "甲"
+    response = client.post(f"/admin/auth/user/{bureau_a.pk}/change/", own)
+    assert response.status_code == 302
+    bureau_a.refresh_from_db()
+    assert bureau_a.first_name == "甲" and not bureau_a.is_superuser
+    # Nor bind themselves to no area (the whole deployment).
+    response = client.post(f"/admin/auth/user/{bureau_a.pk}/change/", {**own, "area": ""})
+    assert "请选择您负责范围内的行政区域。" in response.content.decode()
+    assert Profile.objects.get(user=bureau_a).area == world["city_a"]
