@@ -302,6 +302,10 @@ HISTORY_EXPORT_DIR = Path(
     os.environ.get("HISTORY_EXPORT_DIR", str(BASE_DIR / "var" / "history_exports"))
 )
 HISTORY_EXPORT_RETENTION_DAYS = envint("HISTORY_EXPORT_RETENTION_DAYS", "7")
+# A job that has shown no progress (taken by a worker, a city built) for this many
+# minutes has lost its worker: it is shown as failed and a new request starts afresh.
+# Longer than one city's build and than a job may wait behind others in the queue.
+HISTORY_EXPORT_STALL_MINUTES = envint("HISTORY_EXPORT_STALL_MINUTES", "10")
 
 DJANGO_TABLES2_TEMPLATE = "installs/progress_table.html"
 

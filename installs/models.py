@@ -638,6 +638,9 @@ class HistoryExport(models.Model):
     file_name = models.CharField(_("file"), max_length=100, blank=True)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    # The job's last sign of life: asked for, taken by a worker, a city built. A job
+    # quiet longer than HISTORY_EXPORT_STALL_MINUTES has lost its worker (failed).
+    progressed_at = models.DateTimeField(_("last progress at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

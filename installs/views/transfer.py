@@ -312,6 +312,7 @@ def _history_start(request: HttpRequest, format: str) -> HttpResponse:
     if request.method == "POST":
         job = history_exports.history_export_request(actor=request.user, area=area, format=format)
         return redirect("installs:history_job", job=job.pk)
+    history_exports.history_exports_fail_stalled()  # the list shows them failed, not building
     jobs = [
         job
         for job in HistoryExport.objects.filter(area=area).select_related("area")[:20]
@@ -333,7 +334,11 @@ def _history_start(request: HttpRequest, format: str) -> HttpResponse:
 
 
 def _visible_job(request: HttpRequest, job) -> HistoryExport:
-    """The job, or a 404 when it is gone or outside the account's subtree (the same answer)."""
+    """
+    The job, or a 404 when it is gone or outside the account's subtree (the same
+    answer). A job whose worker is gone is shown failed, so it is marked first.
+    """
+    history_exports.history_exports_fail_stalled()
     found = HistoryExport.objects.filter(pk=job).select_related("area").first()
     if found is None or not history_exports.history_export_visible(request.user, found):
         raise Http404("no such export")
