@@ -313,6 +313,13 @@ CHART_BAR_WIDTH = 70
 CHART_VALUE_WIDTH = 36
 CHART_TOP = 4
 CHART_FONT_SIZE = 7.5
+# The chart is drawn at this size (PDF points per SVG unit: its names and rates about 7 pt,
+# as the summary beside it), shrunk only where its panel is narrower (several measures).
+# Stretched to its panel's width instead, a chart of two or three bars came out with
+# names of 17 pt; drawn to scale its height follows the number of bars, as a city's does.
+CHART_PT_PER_UNIT = 0.93
+# A chart of one or two bars keeps the height of this many, so it does not shrink to a strip.
+CHART_MIN_ROWS = 3
 # Named on the SVG itself: its text does not inherit the page's CSS, and a bare sans-serif
 # picked the Japanese face for Han and DejaVu for digits (two more fonts to subset and embed).
 CHART_FONT = "Noto Sans CJK SC"
@@ -360,14 +367,20 @@ def level_rate_chart_svg(progress: LevelProgress, measure) -> SafeString:
     )
 
 
+def chart_size(bars: int) -> tuple[int, int]:
+    """The chart's width and height in SVG units: a row per bar, at least CHART_MIN_ROWS."""
+    width = CHART_NAME_WIDTH + CHART_BAR_WIDTH + CHART_VALUE_WIDTH
+    return width, CHART_TOP + CHART_ROW * max(bars, CHART_MIN_ROWS) + 2
+
+
 def _rate_chart_svg(drawn: rate_bars.RateBars, overall: str) -> SafeString:
     if not drawn.bars:
         return mark_safe(f'<p class="no-data">{html.escape(_("No data"))}</p>')
-    width = CHART_NAME_WIDTH + CHART_BAR_WIDTH + CHART_VALUE_WIDTH
-    height = CHART_TOP + CHART_ROW * len(drawn.bars) + 2
+    width, height = chart_size(len(drawn.bars))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" font-size="{CHART_FONT_SIZE}" font-family="{CHART_FONT}">'
+        f'width="{width * CHART_PT_PER_UNIT:.1f}pt" height="{height * CHART_PT_PER_UNIT:.1f}pt" '
+        f'font-size="{CHART_FONT_SIZE}" font-family="{CHART_FONT}">'
     ]
     for place, bar in enumerate(drawn.bars):
         y = CHART_TOP + place * CHART_ROW
