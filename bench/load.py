@@ -269,7 +269,7 @@ class Answer:
 
 
 def request(port: int, method: str, path: str, cookies: dict, form: dict | None = None) -> Answer:
-    """One request on a new connection (gunicorn's sync workers close after each answer)."""
+    """One request on a new connection (as a browser's first; wrk keeps its connections)."""
     connection = http.client.HTTPConnection(HOST, port, timeout=30)
     headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
     body = None
@@ -421,9 +421,11 @@ def run_load(
         request(port, "GET", f"/weeks/{week}/", {"sessionid": users["leaders"][0].cookie})
     script = Path(tempfile.mkstemp(prefix="gasdash-load-", suffix=".lua")[1])
     readers = wrk_command(port, args, weeks, users, script)
-    servers = server_pids(master, database)
+    # gthread workers open a PostgreSQL connection per thread when it first serves: the
+    # backends are listed again at the end, those born during the run counted from 0.
+    server_before = {pid: cpu_seconds([pid]) for pid in server_pids(master, database)}
     cpu_before = (
-        cpu_seconds(servers),
+        sum(server_before.values()),
         time.process_time(),
         resource.getrusage(resource.RUSAGE_CHILDREN),
     )
@@ -467,7 +469,9 @@ def run_load(
         thread.join()
     report.ended = time.monotonic()
     script.unlink()
-    report.server_cpu = cpu_seconds(servers) - cpu_before[0]
+    report.server_cpu = sum(
+        cpu_seconds([pid]) - server_before.get(pid, 0.0) for pid in server_pids(master, database)
+    )
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, now it has ended
     report.client_cpu = (
         time.process_time()
@@ -484,7 +488,7 @@ def run_load(
 
 
 def server_pids(master: int, database: str) -> list[int]:
-    """gunicorn's workers and their PostgreSQL backends (kept: CONN_MAX_AGE)."""
+    """gunicorn's workers and their PostgreSQL backends (kept: CONN_MAX_AGE), now."""
     from django.db import connection
 
     workers = [
