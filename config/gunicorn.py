@@ -1,29 +1,37 @@
 """
 gunicorn's settings for this app: ``.venv/bin/gunicorn -c config/gunicorn.py config.wsgi``.
 
-gthread workers, one per core, 8 threads each, with keep-alive. A page is Python
-work (about 3 ms of a warm table page) with short waits for PostgreSQL and Redis:
-while one thread waits, another computes. Measured with bench/load.py's readers
-(wrk, 50 keep-alive connections) on 2 cores, 30 Nov 2026, the machine shared (load
-average 7-11): 2 gthread workers × 8 threads served 223 and 263 table pages/s at
-3.9-4.0 ms of worker CPU a page (+ 0.6 ms of PostgreSQL); 4 sync workers 75 pages/s
-at 5.1-5.3 ms (+ 0.65); 4 gthread workers × 4 threads 152-168 at 5.3-5.8 ms. A sync
-worker answers one request per connection and closes it (accept, read, close and
-the client's new connection on every page); a gthread worker keeps the connection
-for the next request (nginx too, with keepalive in its upstream: README).
-Each thread keeps one PostgreSQL connection open (CONN_MAX_AGE, config/settings.py),
-so workers × threads × app servers must stay under PostgreSQL's max_connections (100).
-Every value can be set in the environment, as gunicorn's own GUNICORN_CMD_ARGS too.
+Sync workers, two per core: a page is Python work (about 3 ms of a warm table
+page) with short waits for PostgreSQL and Redis, so two per core keep the cores
+busy without the threads' shared interpreter lock.
+
+gthread workers with keep-alive were measured against them with bench/load.py
+(wrk's 50 keep-alive connections; 2 cores shared with other jobs, load average
+7-10; 30 Nov 2026). Readers alone, gthread (2 workers × 8 threads) served 3 times
+the pages a second of 4 sync workers (297 against about 75-100, 4.2 against 5.8 ms
+of server CPU a page): a sync worker closes the connection after each answer, and
+the accept, the close and the client's new connection come on every page. But
+with the 30 district users saving at once, which is what a Monday morning is,
+the gthread workers served 16-31 table pages/s (2 × 8) and 10 (4 × 2) against 117
+for 4 sync workers: each save makes the open week's page be computed afresh
+(tens of ms of pandas and templates holding the interpreter lock), and every
+other thread of that process waits for the lock at each of its database and
+Redis round trips. ``GUNICORN_WORKER_CLASS=gthread`` with ``GUNICORN_THREADS``
+is there for a deployment that only reads.
+Each worker (each thread) keeps one PostgreSQL connection open (CONN_MAX_AGE,
+config/settings.py), so they must stay under PostgreSQL's max_connections (100)
+over all app servers. Every value can be set in the environment, as gunicorn's own
+GUNICORN_CMD_ARGS too.
 """
 
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
-# A browser (or nginx) sends its next request on the same connection within seconds.
+workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count()))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))  # gthread only
+# gthread only: a browser (or nginx) sends its next request on the same connection.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # The every-week workbook of a multi-year history takes tens of seconds to build.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
