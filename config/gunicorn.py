@@ -7,11 +7,11 @@ busy without the threads' shared interpreter lock.
 
 gthread workers with keep-alive were measured against them with bench/load.py
 (wrk's 50 keep-alive connections; 2 cores shared with other jobs, load average
-7-10; 30 Nov 2026). Readers alone, gthread (2 workers × 8 threads) served 3 times
-the pages a second of 4 sync workers (297 against about 75-100, 4.2 against 5.8 ms
-of server CPU a page): a sync worker closes the connection after each answer, and
-the accept, the close and the client's new connection come on every page. But
-with the 30 district users saving at once, which is what a Monday morning is,
+5-10; 30 Nov 2026). Readers alone, gthread (2 workers × 8 threads) served 297 table
+pages/s against 133 for 4 sync workers, at the same server CPU a page (4.2 ms): on
+a shared machine 16 threads get more of the CPUs than 4 processes; a sync worker
+also closes the connection after each answer. But with the 30 district users
+saving at once, which is what a Monday morning is,
 the gthread workers served 16-31 table pages/s (2 × 8) and 10 (4 × 2) against 117
 for 4 sync workers: each save makes the open week's page be computed afresh
 (tens of ms of pandas and templates holding the interpreter lock), and every
