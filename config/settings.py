@@ -165,7 +165,8 @@ def cache_from_url(url: str) -> dict:
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if url.startswith(("redis://", "rediss://", "unix://")):
         return {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, with one Redis client per pool instead of one per call.
+            "BACKEND": "installs.redis_cache.RedisCache",
             "LOCATION": url,
             # A Redis that does not answer costs a page a second at most: the computed
             # week is then computed (installs/revision.py), sessions read from the database.

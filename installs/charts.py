@@ -447,16 +447,34 @@ def week_rate_frame(
     official order, and the 合计 row's (installed, households): what the rate
     bars draw, on the chart page (plotly) and on the ranking page (installs.rate_bars).
     """
-    rows = progress.table[progress.table["measure"] == measure.pk]
+    # Read as plain rows and made into one small frame: filtering, mapping and sorting
+    # the week's table in pandas took most of the ranking page's bars after a change.
+    table = progress.table
+    columns = ("installed", "households", "rate")
+    found = {
+        region: values
+        for region, kept, *values in zip(
+            table["region"],
+            table["measure"] == measure.pk,
+            *(table[c] for c in columns),
+            strict=True,
+        )
+        if kept
+    }
     names = _names(progress.regions)
-    order = {r.pk: position for position, r in enumerate(progress.regions)}
-    rows = rows[rows["region"].isin(order)].copy()
-    rows["order"] = rows["region"].map(order)
-    rows = rows.sort_values("order")
-    rows["name"] = rows["region"].map(names)
+    shown = [r.pk for r in progress.regions if r.pk in found]
+    regions = pd.DataFrame(
+        {
+            "name": [names[pk] for pk in shown],
+            **{
+                column: pd.array([found[pk][i] for pk in shown], dtype=table[column].dtype)
+                for i, column in enumerate(columns)
+            },
+        }
+    )
     total = progress.total(measure)
     city = None if total is None else (int(total["installed"]), int(total["households"]))
-    return rows.loc[:, ["name", "installed", "households", "rate"]], city
+    return regions, city
 
 
 def week_rate_bars(progress: WeekProgress, measure: Measure) -> go.Figure:

@@ -100,14 +100,26 @@ def week_summary(
     ``forecast``: ``pace.forecast`` of the same week (``selectors.week_forecast``);
     ``statuses``: region id → ``deadline_rules`` status as on the 填报情况 panel
     (``deadlines.week_statuses``), None when the week's timeliness is not known.
+
+    The tables have a row per region and measure (a few hundred at most): the
+    helpers below read their columns as plain lists rather than filter the frames
+    again and again, each filter of a wide frame costing more than the whole loop
+    (the summary took 40 ms of the 80 a week's table costs after a change, at 30
+    regions; every save in an open week makes it be computed again).
     """
     names = {region.pk: region for region in progress.regions}
     order = {region.pk: place for place, region in enumerate(progress.regions)}
-    table = progress.table
+    table = _rows(progress.table, "measure", "region", "rank", "installed", "households")
     previous = progress.previous_snapshots
+    if previous is not None and not previous.empty:
+        previous = _rows(previous, "measure", "region", "installed", "households")
+    else:
+        previous = None
+    forecast_rows = _rows(forecast, "measure", "region", "stalled", "band", "new")
     measures = []
     for measure in progress.measures:
-        rows = table[table["measure"] == measure.pk]
+        rows = [row for row in table if row[0] == measure.pk]
+        measure_forecast = [row for row in forecast_rows if row[0] == measure.pk]
         total = progress.total(measure)
         measures.append(
             MeasureSummary(
@@ -121,13 +133,11 @@ def week_summary(
                 top=_places(rows, names, order, top=True),
                 bottom=_places(rows, names, order, top=False),
                 stalled=_in_order(
-                    forecast[(forecast["measure"] == measure.pk) & forecast["stalled"]]["region"],
-                    names,
-                    order,
+                    [row[1] for row in measure_forecast if _true(row[2])], names, order
                 ),
                 target_rate=_percent(measure.target_rate),
                 deadline=measure.target_date,
-                bands=_bands(forecast[forecast["measure"] == measure.pk], names, order)
+                bands=_bands(measure_forecast, names, order)
                 if measure.target_date is not None
                 else {},
             )
@@ -144,8 +154,23 @@ def week_summary(
         late=_with_status(progress, statuses, deadline_rules.LATE),
         overdue=_with_status(progress, statuses, deadline_rules.OVERDUE),
         measures=measures,
-        stalled=_stalled_regions(forecast, names, order),
+        stalled=_stalled_regions(forecast_rows, names, order),
     )
+
+
+def _rows(frame: pd.DataFrame, *columns: str) -> list[tuple]:
+    """The frame's rows as tuples of these columns' values (as pandas holds them)."""
+    return list(zip(*(frame[column] for column in columns), strict=True))
+
+
+def _true(value) -> bool:
+    """A flag of a nullable column: NA (not known) is not true, as in a pandas filter."""
+    return not pd.isna(value) and bool(value)
+
+
+def _sum(values) -> int:
+    """A column's sum as pandas takes it: missing values (NA) left out."""
+    return int(sum(value for value in values if not pd.isna(value)))
 
 
 def _on_time(progress: WeekProgress, statuses: dict[int, str] | None) -> int | None:
@@ -167,51 +192,46 @@ def _percent(fraction: Decimal) -> str:
     return rules.rate_text(exact.numerator, exact.denominator)
 
 
-def _change(table: pd.DataFrame, previous: pd.DataFrame | None, measure: int) -> Decimal | None:
+def _change(table: list[tuple], previous: list[tuple] | None, measure: int) -> Decimal | None:
     """
     The 全市 rate's change since last week, like for like: both weeks' rates over
     the regions that reported the measure in both. When every region reported
     both weeks (the usual case) that is the 合计 row's change; a region missing
-    from one week cannot make the city seem to move.
+    from one week cannot make the city seem to move. ``table``: (measure, region,
+    rank, installed, households) rows; ``previous``: (measure, region, installed,
+    households) rows, None when there is no previous week.
     """
-    if previous is None or previous.empty:
+    if previous is None:
         return None
-    now = table[table["measure"] == measure]
-    before = previous[previous["measure"] == measure]
-    both = set(now["region"].tolist()) & set(before["region"].tolist())
+    now = [(row[1], row[3], row[4]) for row in table if row[0] == measure]
+    before = [(row[1], row[2], row[3]) for row in previous if row[0] == measure]
+    both = {row[0] for row in now} & {row[0] for row in before}
     if not both:
         return None
-    now = now[now["region"].isin(both)]
-    before = before[before["region"].isin(both)]
+    now = [row for row in now if row[0] in both]
+    before = [row for row in before if row[0] in both]
     return rules.rate_change_points(
-        installed=int(now["installed"].sum()),
-        households=int(now["households"].sum()),
-        previous_installed=int(before["installed"].sum()),
-        previous_households=int(before["households"].sum()),
+        installed=_sum(row[1] for row in now),
+        households=_sum(row[2] for row in now),
+        previous_installed=_sum(row[1] for row in before),
+        previous_households=_sum(row[2] for row in before),
     )
 
 
-def _places(rows: pd.DataFrame, names: dict, order: dict, *, top: bool) -> list[Place]:
-    ranked = rows[rows["rank"].notna()]
-    if ranked.empty:
+def _places(rows: list[tuple], names: dict, order: dict, *, top: bool) -> list[Place]:
+    """``rows``: one measure's (measure, region, rank, installed, households)."""
+    ranked = [row for row in rows if not pd.isna(row[2])]
+    if not ranked:
         return []
-    ranks = [int(r) for r in ranked["rank"]]
     if top:
-        chosen = ranked[ranked["rank"] <= rules.NAMED_PLACES]
+        chosen = [row for row in ranked if row[2] <= rules.NAMED_PLACES]
     else:
-        chosen = ranked[ranked["rank"] >= rules.bottom_places_from(ranks)]
+        bottom = rules.bottom_places_from([int(row[2]) for row in ranked])
+        chosen = [row for row in ranked if row[2] >= bottom]
     chosen = sorted(
-        (
-            (int(rank), order[region], region, installed, households)
-            for region, rank, installed, households in zip(
-                chosen["region"],
-                chosen["rank"],
-                chosen["installed"],
-                chosen["households"],
-                strict=True,
-            )
-            if region in names
-        ),
+        (int(rank), order[region], region, installed, households)
+        for _measure, region, rank, installed, households in chosen
+        if region in names
     )
     return [
         Place(
@@ -229,29 +249,40 @@ def _in_order(region_ids, names: dict, order: dict) -> list[str]:
     return [names[r].name for r in sorted(set(ids), key=order.__getitem__)]
 
 
-def _bands(rows: pd.DataFrame, names: dict, order: dict) -> dict[str, list[str]]:
-    bands: dict[str, list[str]] = {}
-    for band in (
-        rules.BAND_COMPLETE,
-        rules.BAND_ON_TRACK,
-        rules.BAND_BEHIND,
-        rules.BAND_FAR_BEHIND,
-    ):
-        bands[band] = _in_order(rows[rows["band"] == band]["region"], names, order)
-    return bands
+def _bands(rows: list[tuple], names: dict, order: dict) -> dict[str, list[str]]:
+    """``rows``: one measure's forecast (measure, region, stalled, band, new)."""
+    by_band: dict[str, list] = {}
+    for row in rows:
+        if isinstance(row[3], str):  # NA: no band
+            by_band.setdefault(row[3], []).append(row[1])
+    return {
+        band: _in_order(by_band.get(band, []), names, order)
+        for band in (
+            rules.BAND_COMPLETE,
+            rules.BAND_ON_TRACK,
+            rules.BAND_BEHIND,
+            rules.BAND_FAR_BEHIND,
+        )
+    }
 
 
-def _stalled_regions(forecast: pd.DataFrame, names: dict, order: dict) -> list[str]:
+def _stalled_regions(forecast: list[tuple], names: dict, order: dict) -> list[str]:
     """
     Regions stalled as a whole: stalled in at least one measure (pace's rule: no
     new installs this week while below 100%) and no new installs in any other.
+    ``forecast``: (measure, region, stalled, band, new) rows of every measure.
     """
-    stalled = []
-    for region, rows in forecast.groupby("region", sort=False):
-        news = [n for n in rows["new"].tolist() if n is not pd.NA and n is not None]
-        if rows["stalled"].any() and not any(n > 0 for n in news):
-            stalled.append(region)
-    return _in_order(stalled, names, order)
+    stalled: dict = {}
+    installing = set()
+    for _measure, region, is_stalled, _band, new in forecast:
+        stalled[region] = stalled.get(region, False) or _true(is_stalled)
+        if not pd.isna(new) and new > 0:
+            installing.add(region)
+    return _in_order(
+        [region for region, flag in stalled.items() if flag and region not in installing],
+        names,
+        order,
+    )
 
 
 # Wording: the Chinese sentences of the summary.

@@ -11,6 +11,7 @@ import re
 from unittest import mock
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from installs.models import Profile, Region, Snapshot, Week
@@ -34,10 +35,15 @@ def signed_in(user, language: str) -> Client:
 
 def page(client: Client, path: str = PAGE) -> tuple[str, bool]:
     """The page's HTML (its CSRF token blanked) and whether its sheet was drawn for it."""
+    html, drawn = page_raw(client, path)
+    return CSRF.sub("CSRF", html), drawn
+
+
+def page_raw(client: Client, path: str = PAGE) -> tuple[str, bool]:
     response = client.get(path)
     assert response.status_code == 200
     drawn = bool(SHEETS & {t.name for t in response.templates})
-    return CSRF.sub("CSRF", response.content.decode()), drawn
+    return response.content.decode(), drawn
 
 
 def fresh(client: Client, path: str = PAGE) -> str:
@@ -146,3 +152,111 @@ def test_an_ordering_the_table_drops_is_drawn_but_not_kept(seed_clients):
         assert page(client, f"{PAGE}?sort=no_such_column")[1]
     for _ in range(2):
         assert page(client, f"{PAGE}?utm=1")[1]
+
+
+# --- what base.html draws per request on a kept page: name, CSRF token, messages ---------
+
+NAME = re.compile(r'<div class="site-user">\s*<span>([^<]*)</span>')
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
+HEADER = re.compile(r'<header class="site-header.*?</header>', re.S)
+
+
+def kept_values() -> str:
+    from installs import revision
+
+    return " ".join(str(value) for value in revision._local.values())
+
+
+def own_token(client: Client, html: str) -> bool:
+    """The page's CSRF token is a masking of this client's own secret (its CSRF cookie)."""
+    from django.middleware.csrf import _unmask_cipher_token
+
+    return _unmask_cipher_token(TOKEN.search(html)[1]) == client.cookies["csrftoken"].value
+
+
+def test_two_users_of_one_kept_page_get_their_own_name_and_csrf_token():
+    load_seed()
+    first = signed_in(make_user("wang", "leader", first_name="王一"), "zh-hans")
+    second = signed_in(make_user("li", "leader", first_name="李二"), "zh-hans")
+    memo_clear()
+    html_first, drawn = page_raw(first)
+    assert drawn
+    html_second, drawn = page_raw(second)
+    assert not drawn  # the same role, language and address: the kept page
+    assert NAME.search(html_first)[1] == "王一"
+    assert NAME.search(html_second)[1] == "李二"
+    assert own_token(first, html_first) and own_token(second, html_second)
+    again, drawn = page_raw(first)
+    assert not drawn and own_token(first, again)
+    assert TOKEN.search(again)[1] != TOKEN.search(html_first)[1]  # masked anew each time
+    # What is kept holds nobody's name or token.
+    kept = kept_values()
+    assert "王一" not in kept and "李二" not in kept and "csrfmiddlewaretoken" not in kept
+    assert "<!--installs:csrf-->" in kept
+
+
+def test_district_users_see_their_own_region_on_a_kept_page():
+    load_seed()
+    qinyang = signed_in(make_user("qy", "district", Region.objects.get(slug="qinyang")), "en")
+    other = Region.objects.exclude(slug="qinyang").order_by("order").first()
+    second = signed_in(make_user("other", "district", other), "en")
+    memo_clear()
+    assert page_raw(qinyang)[1]
+    html, drawn = page_raw(second)
+    assert not drawn
+    assert NAME.search(html)[1] == f"other · {other.name}"
+
+
+def test_the_kept_menu_is_the_menu_drawn_per_request():
+    load_seed()
+    users = [
+        make_user("lingdao", "leader", first_name="<b>王</b>"),
+        make_user("ju", "bureau"),
+        get_user_model().objects.create_superuser("admin", password="not-used-here"),
+    ]
+    memo_clear()
+    for user in users:
+        client = signed_in(user, "zh-hans")
+        for _ in range(2):  # drawn, then kept
+            table = CSRF.sub("CSRF", page_raw(client)[0])
+            charts = CSRF.sub("CSRF", client.get("/charts/", follow=True).content.decode())
+            assert HEADER.search(table)[0] == HEADER.search(charts)[0], user.username
+
+
+def test_the_admin_link_is_not_kept_for_an_account_without_the_admin():
+    load_seed()
+    admin = signed_in(get_user_model().objects.create_superuser("admin", password="x"), "en")
+    bureau = signed_in(make_user("ju", "bureau"), "en")  # the same role: bureau
+    memo_clear()
+    assert "/admin/" in HEADER.search(page_raw(admin)[0])[0]
+    assert "/admin/" not in HEADER.search(page_raw(bureau)[0])[0]
+
+
+def test_a_message_shows_once_on_a_kept_page_and_is_not_kept():
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpRequest
+
+    load_seed()
+    client = signed_in(make_user("lingdao", "leader"), "zh-hans")
+    memo_clear()
+    page_raw(client)
+    encoded = CookieStorage(HttpRequest())._encode([Message(constants.INFO, "已保存沁阳市")])
+    client.cookies["messages"] = encoded
+    html, drawn = page_raw(client)
+    assert not drawn
+    assert '<li class="message message-info">已保存沁阳市</li>' in html
+    assert "已保存沁阳市" not in kept_values()
+    assert "已保存沁阳市" not in page_raw(client)[0]  # shown once
+
+
+def test_a_signed_out_browser_gets_the_login_page_not_a_kept_one():
+    load_seed()
+    client = signed_in(make_user("wang", "leader", first_name="王一"), "zh-hans")
+    page_raw(client)
+    client.post("/accounts/logout/")
+    response = client.get(PAGE)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    login = client.get(response["Location"]).content.decode()
+    assert "王一" not in login and "site-user" not in login

@@ -150,3 +150,18 @@ def test_a_write_in_one_process_is_seen_by_every_next_read(shared_cache, other):
     )
     assert other("read", DATE, REGION, MEASURE)["installed"] == 29650
     assert read_here() == {"installed": 29650, "queries": 1}
+
+
+def test_one_redis_client_serves_every_call_of_a_process():
+    """installs.redis_cache: Django's backend made a redis.Redis per call (5 % of a page)."""
+    from installs.redis_cache import RedisCache
+
+    backend = RedisCache(REDIS_URL, {"KEY_PREFIX": PREFIX})
+    client = backend._cache.get_client(write=True)
+    assert backend._cache.get_client(write=False) is client
+    backend.set("one-client", {"week": DATE})
+    try:
+        assert backend.get("one-client") == {"week": DATE}
+    finally:
+        backend.delete("one-client")
+    assert backend._cache.get_client() is client

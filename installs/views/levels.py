@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -109,20 +108,14 @@ def level_detail(
     # The page's HTML is kept under the data revision, by language, role and address
     # (installs/page_cache.py); the week's state is in the key, as its banner shows it.
     key = ("level", week.pk, week.state, area.pk if area is not None else "root")
-    sheet = page_cache.fragment(
+    return page_cache.page(
         request,
         key,
         lambda: (_render_level_sheet(request, week, area, week_options), True),
-        week=week.date,
-    )
-    return render(
-        request,
-        "installs/level_detail.html",
-        {
-            "title": level_tables.level_title(area),
-            "date_line": layout.date_line(week.date),
-            "sheet": page_cache.filled(sheet, breadcrumbs=breadcrumbs(request, area), week=week),
-        },
+        template="installs/level_detail.html",
+        context={"title": level_tables.level_title(area), "date_line": layout.date_line(week.date)},
+        breadcrumbs=breadcrumbs(request, area),
+        week=week,
     )
 
 

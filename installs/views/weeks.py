@@ -57,19 +57,14 @@ def week_detail(request: HttpRequest, date: datetime.date) -> HttpResponse:
     passed = deadlines.deadline_passed(week)
     data_key = ("ranking", week.pk, week.state, passed, *selectors.city_key(city))
     # The page's HTML is kept too, by language, role and ordering (installs/page_cache.py).
-    sheet = page_cache.fragment(
-        request, data_key, lambda: _render_sheet(request, week, city, data_key), week=week.date
-    )
-    return render(
+    return page_cache.page(
         request,
-        "installs/week_detail.html",
-        {
-            "title": layout.table_title(),
-            "date_line": layout.date_line(week.date),
-            "sheet": page_cache.filled(
-                sheet, breadcrumbs=levels.breadcrumbs(request, city), week=week
-            ),
-        },
+        data_key,
+        lambda: _render_sheet(request, week, city, data_key),
+        template="installs/week_detail.html",
+        context={"title": layout.table_title(), "date_line": layout.date_line(week.date)},
+        breadcrumbs=levels.breadcrumbs(request, city),
+        week=week,
     )
 
 
