@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('installs', '0010_gaps_outbox_area'),
+        ('installs', '0010_outbox_area'),
     ]
 
     operations = [
