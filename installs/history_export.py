@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import itertools
 from collections.abc import Iterator
@@ -26,10 +27,10 @@ import pandas as pd
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
-from installs import layout, rules, selectors, sheets
+from installs import layout, rules, selectors, sheets, xlsx_stream
 from installs.models import Area, Week
 from installs.progress import ProgressHistory, WeekProgress
 
@@ -97,33 +98,46 @@ def week_progresses(history: ProgressHistory, weeks: list[Week]) -> list[WeekPro
     regions and measures as the page (regions and measures that are active or
     reported that week).
     """
-    tables = dict(iter(history.table.groupby("week", sort=False)))
+    return list(iter_week_progresses(history, weeks))
+
+
+def iter_week_progresses(
+    history: ProgressHistory, weeks: list[Week], *, newest_first: bool = False
+) -> Iterator[WeekProgress]:
+    """``week_progresses`` one at a time, as each is needed (newest first if asked)."""
     columns = [*rules.SNAPSHOT_COLUMNS, "new", "rate", "rank", "carried_from"]
-    empty_table = history.table.loc[[], columns].reset_index(drop=True)
-    progresses = []
-    for i, week in enumerate(weeks):
-        table = tables.get(week.date)
-        table = empty_table if table is None else table.loc[:, columns].reset_index(drop=True)
-        if table.empty:
-            totals = rules.week_totals(table)
+    table = history.table.loc[:, columns]
+    # Each week's rows and totals by position, found once: a boolean filter, .xs or a
+    # groupby's frames per week cost a city's 260 weeks most of a second.
+    rows_of = history.table.groupby("week", sort=False).indices
+    totals_of = history.totals.groupby(level="week", sort=False).indices
+    regions = table["region"].to_numpy()
+    measures = table["measure"].to_numpy()
+    own = table["carried_from"].isna().to_numpy()
+    empty_table = table.iloc[[]].reset_index(drop=True)
+    order = range(len(weeks) - 1, -1, -1) if newest_first else range(len(weeks))
+    for i in order:
+        week = weeks[i]
+        rows = rows_of.get(week.date)
+        if rows is None:
+            week_table, totals = empty_table, rules.week_totals(empty_table)
+            reported_regions, reported_measures = set(), set()
         else:
-            totals = history.totals.xs(week.date, level="week")
-        # Shown: active, or with the week's own figure (carried figures are of active ones).
-        own = table[table["carried_from"].isna()]
-        reported_regions = set(own["region"])
-        reported_measures = set(own["measure"])
-        progresses.append(
-            WeekProgress(
-                week=week,
-                previous_week=weeks[i - 1] if i > 0 else None,
-                next_week=weeks[i + 1] if i + 1 < len(weeks) else None,
-                regions=[r for r in history.regions if r.active or r.pk in reported_regions],
-                measures=[m for m in history.measures if m.active or m.pk in reported_measures],
-                table=table,
-                totals=totals,
-            )
+            week_table = table.take(rows).reset_index(drop=True)
+            totals = history.totals.take(totals_of[week.date]).droplevel("week")
+            # Shown: active, or with the week's own figure (carried figures are of active ones).
+            own_rows = rows[own[rows]]
+            reported_regions = set(regions[own_rows].tolist())
+            reported_measures = set(measures[own_rows].tolist())
+        yield WeekProgress(
+            week=week,
+            previous_week=weeks[i - 1] if i > 0 else None,
+            next_week=weeks[i + 1] if i + 1 < len(weeks) else None,
+            regions=[r for r in history.regions if r.active or r.pk in reported_regions],
+            measures=[m for m in history.measures if m.active or m.pk in reported_measures],
+            table=week_table,
+            totals=totals,
         )
-    return progresses
 
 
 def _cell_value(field: str, value):
@@ -146,22 +160,40 @@ def long_rows(frame: pd.DataFrame) -> list[list]:
     ]
 
 
-def history_workbook(city: Area | None = None) -> Workbook:
-    """The long sheet, then one official sheet per week, newest first (of ``city``'s table)."""
+def long_sheet_title() -> str:
+    return _("All weeks")
+
+
+def history_workbook(city: Area | None = None) -> xlsx_stream.StreamedWorkbook:
+    """
+    The long sheet, then one official sheet per week, newest first (of ``city``'s
+    table). The figures are read here; the sheets are filled and written while the
+    file is sent (``StreamedWorkbook.chunks``), one at a time, so the first bytes
+    leave at once and memory holds one sheet.
+    """
     history = selectors.progress_history(city=city)
     weeks = list(Week.objects.order_by("date"))
     states = {week.date: str(week.get_state_display()) for week in weeks}
-    workbook = Workbook()
-    _write_long_sheet(workbook.active, long_rows(history_frame(history, states=states)))
-    for progress in reversed(week_progresses(history, weeks)):
-        sheets.write_week_sheet(workbook.create_sheet(), progress)
-    return workbook
+
+    def long_sheet(ws) -> None:
+        _write_long_sheet(ws, long_rows(history_frame(history, states=states)))
+
+    week_sheets = (
+        functools.partial(sheets.write_week_sheet, progress=progress)
+        for progress in iter_week_progresses(history, weeks, newest_first=True)
+    )
+    return xlsx_stream.StreamedWorkbook(
+        [long_sheet_title(), *(sheets.sheet_title(week.date) for week in reversed(weeks))],
+        itertools.chain([long_sheet], week_sheets),
+    )
 
 
 def _write_long_sheet(ws, rows: list[list]) -> None:
-    ws.title = _("All weeks")
-    ws.append(long_labels())
-    for cell in ws[1]:
+    """Fills an empty sheet, ordinary or streamed (cell by cell: a streamed sheet has no append)."""
+    ws.title = long_sheet_title()
+    for col, label in enumerate(long_labels(), start=1):
+        cell = ws.cell(row=1, column=col)
+        cell.value = label
         cell.font = HEADER_FONT
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     formats = {"week": "yyyy-mm-dd"}
@@ -180,7 +212,7 @@ def _write_long_sheet(ws, rows: list[list]) -> None:
                 cell.number_format = formats.get(field, sheets.COUNT_FORMAT)
     widths = [12, 8, 16, 12, 10, 10, 10, 16, 10, 8]
     for col, width in enumerate(widths, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = width
+        ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
 
