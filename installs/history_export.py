@@ -111,6 +111,7 @@ def iter_week_progresses(
     # groupby's frames per week cost a city's 260 weeks most of a second.
     rows_of = history.table.groupby("week", sort=False).indices
     totals_of = history.totals.groupby(level="week", sort=False).indices
+    all_totals = history.totals.reset_index(level="week", drop=True)  # by measure, as a week's
     regions = table["region"].to_numpy()
     measures = table["measure"].to_numpy()
     own = table["carried_from"].isna().to_numpy()
@@ -124,7 +125,7 @@ def iter_week_progresses(
             reported_regions, reported_measures = set(), set()
         else:
             week_table = table.take(rows).reset_index(drop=True)
-            totals = history.totals.take(totals_of[week.date]).droplevel("week")
+            totals = all_totals.take(totals_of[week.date])
             # Shown: active, or with the week's own figure (carried figures are of active ones).
             own_rows = rows[own[rows]]
             reported_regions = set(regions[own_rows].tolist())

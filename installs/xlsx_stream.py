@@ -105,17 +105,13 @@ class LightCell:
     @value.setter
     def value(self, value) -> None:
         # As Cell._bind_value: the type decides the data type; a date gets a date
-        # format unless it has one (resolved with the style, ``_resolve``).
-        self.data_type = "n"
-        if value is None:
-            pass
-        elif isinstance(value, bool):
-            self.data_type = "b"
-        elif isinstance(value, NUMERIC_TYPES):
-            pass
-        elif isinstance(value, str):
+        # format unless it has one (resolved with the style, ``_StyleIds``).
+        kind = type(value)
+        if kind is int or kind is float or value is None:
+            self.data_type = "n"
+        elif kind is str or isinstance(value, str):
             value = value[:32767]
-            if next(ILLEGAL_CHARACTERS_RE.finditer(value), None):
+            if ILLEGAL_CHARACTERS_RE.search(value):
                 raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
             if len(value) > 1 and value.startswith("="):
                 self.data_type = "f"
@@ -123,9 +119,13 @@ class LightCell:
                 self.data_type = "e"
             else:
                 self.data_type = "s"
+        elif isinstance(value, bool):
+            self.data_type = "b"
+        elif isinstance(value, NUMERIC_TYPES):
+            self.data_type = "n"
         elif isinstance(value, TIME_TYPES):
             self.data_type = "d"
-            self._style_key += (("date", type(value)),)
+            self._style_key += (("date", kind),)
         else:
             raise ValueError(f"Cannot convert {value!r} to Excel")
         self._value = value
@@ -347,15 +347,19 @@ class _Shells:
 
 
 class _StyleIds:
-    """Each distinct style key resolved once through a real openpyxl cell: (has style, xf id)."""
+    """
+    Each distinct style resolved once through a real openpyxl cell, as the
+    attributes openpyxl writes on a <c> of that style and data type.
+    """
 
     def __init__(self, workbook: Workbook) -> None:
         self.scratch = Worksheet(workbook)  # never added to the workbook
-        self.known: dict[StyleKey, tuple[bool, int]] = {}
+        self.known: dict[tuple[StyleKey, str], tuple[bool, str]] = {}
 
-    def get(self, key: StyleKey) -> tuple[bool, int]:
+    def attributes(self, key: StyleKey, data_type: str) -> tuple[bool, str]:
+        """(whether the cell has a style, ' s="3" t="n"')."""
         try:
-            return self.known[key]
+            return self.known[key, data_type]
         except KeyError:
             pass
         cell = Cell(self.scratch)
@@ -367,7 +371,15 @@ class _StyleIds:
                 setattr(cell, name, value)
         # style_id registers the style with the workbook, as openpyxl's writer does
         # when it writes the cell: ids come in the order cells are written.
-        found = self.known[key] = (cell.has_style, cell.style_id if cell.has_style else 0)
+        has_style = cell.has_style
+        attributes = f' s="{cell.style_id}"' if has_style else ""
+        if data_type == "s":
+            attributes += ' t="inlineStr"'
+        elif data_type == "d":
+            attributes += ' t="n"'  # a date is written as its serial number
+        else:
+            attributes += f' t="{data_type}"'
+        found = self.known[key, data_type] = (has_style, attributes)
         return found
 
 
@@ -389,32 +401,33 @@ def _escape_attribute(text: str) -> str:
     return text
 
 
-def _cell_xml(cell: LightCell, styles: _StyleIds, epoch) -> str | None:
+def _cell_xml(cell: LightCell, letter: str, styles: _StyleIds, epoch) -> str | None:
     """One <c> element as openpyxl writes it (cell/_writer.py), or None when it writes none."""
-    has_style, style_id = styles.get(cell._style_key)
-    value = cell._value
-    if value is None and not has_style:
-        return None
     data_type = cell.data_type
-    head = f'<c r="{get_column_letter(cell.column)}{cell.row}"'
-    if has_style:
-        head += f' s="{style_id}"'
+    has_style, attributes = styles.attributes(cell._style_key, data_type)
+    value = cell._value
+    if value is None:
+        return f'<c r="{letter}{cell.row}"{attributes} />' if has_style else None
     if data_type == "s":
-        head += ' t="inlineStr"'
-    elif data_type == "d":
-        head += ' t="n"'
-        value = to_excel(value, epoch)
-    elif data_type == "f":
-        raise ValueError(f"{cell.coordinate}: a streamed sheet holds values, not formulas")
-    else:
-        head += f' t="{data_type}"'
-    if value is None or value == "":
-        return head + " />"
-    if data_type == "s":
+        if value == "":
+            return f'<c r="{letter}{cell.row}"{attributes} />'
         stripped = value.strip()
         space = ' xml:space="preserve"' if stripped and stripped != value else ""
-        return f"{head}><is><t{space}>{_escape_text(value)}</t></is></c>"
-    return f"{head}><v>{_escape_text(safe_string(value))}</v></c>"
+        return f'<c r="{letter}{cell.row}"{attributes}><is><t{space}>{_escape_text(value)}</t></is></c>'
+    if data_type == "f":
+        raise ValueError(f"{cell.coordinate}: a streamed sheet holds values, not formulas")
+    if data_type == "d":
+        value = to_excel(value, epoch)
+    kind = type(value)
+    if kind is str:  # sheets.put_exact_float: the number's exact text
+        text = _escape_text(value) if value else value
+    elif kind is int and -(10**15) < value < 10**15:
+        text = str(value)  # what safe_string's "%.16g" gives, faster
+    else:
+        text = _escape_text(safe_string(value))
+    if text == "":  # NaN, infinity: openpyxl writes an empty value
+        return f'<c r="{letter}{cell.row}"{attributes}><v /></c>'
+    return f'<c r="{letter}{cell.row}"{attributes}><v>{text}</v></c>'
 
 
 def _rows_xml(
@@ -428,13 +441,14 @@ def _rows_xml(
     for row in row_settings.keys() - by_row.keys():
         by_row[row] = []
     epoch = ws.parent.epoch
+    letters = {col: get_column_letter(col) for _row, col in ws._cells}
     piece: list[str] = []
     for row, cells in sorted(by_row.items()):
         settings = row_settings.get(row)
         attributes = "" if settings is None else shells.row_attributes(settings)
         piece.append(f'<row r="{row}"{attributes}>')
         for cell in cells:
-            xml = _cell_xml(cell, styles, epoch)
+            xml = _cell_xml(cell, letters[cell.column], styles, epoch)
             if xml is not None:
                 piece.append(xml)
         piece.append("</row>")
