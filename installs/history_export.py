@@ -11,7 +11,10 @@ Every number comes from ``selectors.progress_history``: one query for all
 snapshots and the rules' ``history_table`` (new, rate and rank of every week
 in one pandas pass), so five years of weeks cost what one does. Each week's
 sheet gets a WeekProgress cut from that history, equal to what
-``selectors.week_progress`` gives the page (tested).
+``selectors.week_progress`` gives the page (tested). The workbook is streamed
+(``xlsx_stream.StreamedWorkbook``): each sheet is filled and written while the
+file is sent. The long sheet's cells (``long_cell``) are the province's and the
+nation's history file's too (``area_history``).
 """
 
 from __future__ import annotations
@@ -190,32 +193,46 @@ def history_workbook(city: Area | None = None) -> xlsx_stream.StreamedWorkbook:
 
 
 def _write_long_sheet(ws, rows: list[list]) -> None:
-    """Fills an empty sheet, ordinary or streamed (cell by cell: a streamed sheet has no append)."""
+    """Fills an empty sheet row by row: an ordinary, write-only or streamed one."""
     ws.title = long_sheet_title()
-    for col, label in enumerate(long_labels(), start=1):
-        cell = ws.cell(row=1, column=col)
-        cell.value = label
-        cell.font = HEADER_FONT
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    formats = {"week": "yyyy-mm-dd"}
-    for row, values in enumerate(rows, start=2):
-        for col, (field, value) in enumerate(zip(LONG_FIELDS, values, strict=True), start=1):
-            if value is None:
-                continue
-            cell = ws.cell(row=row, column=col)
-            if isinstance(value, str):
-                sheets.put_text(cell, value)  # a region's name stays text, never a formula
-            elif field == "rate":
-                sheets.put_exact_float(cell, value)  # every digit of the exact ratio
-                cell.number_format = RATE_FORMAT
-            else:
-                cell.value = value
-                cell.number_format = formats.get(field, sheets.COUNT_FORMAT)
+    ws.append(header_cells(ws, long_labels()))
+    for values in rows:
+        ws.append([long_cell(ws, f, value) for f, value in zip(LONG_FIELDS, values, strict=True)])
     widths = [12, 8, 16, 12, 10, 10, 10, 16, 10, 8]
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
+
+
+def header_cells(ws, labels: list[str]) -> list:
+    """A long sheet's header row: bold, centred, wrapped."""
+    cells = []
+    for label in labels:
+        cell = xlsx_stream.new_cell(ws, label)
+        cell.font = HEADER_FONT
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cells.append(cell)
+    return cells
+
+
+def long_cell(ws, field: str, value):
+    """
+    A long-form value as a cell to append (None: an empty cell): text stays text,
+    never a formula; the rate is the exact ratio shown 0.0%; counts as 0, weeks as dates.
+    """
+    if value is None:
+        return None
+    cell = xlsx_stream.new_cell(ws)
+    if isinstance(value, str):
+        sheets.put_text(cell, value)  # a region's name stays text, never a formula
+    elif field == "rate":
+        sheets.put_exact_float(cell, value)  # every digit of the exact ratio
+        cell.number_format = RATE_FORMAT
+    else:
+        cell.value = value
+        cell.number_format = "yyyy-mm-dd" if field == "week" else sheets.COUNT_FORMAT
+    return cell
 
 
 # CSV ------------------------------------------------------------------------

@@ -6,14 +6,16 @@ the zip as soon as it is filled, and the zip's bytes given out as they are final
 openpyxl's own save builds every cell as an object, then writes each through
 its general XML writer: a city's every-week workbook (260 official sheets and
 the long sheet, 170,000 cells) took 3-4 s before its first byte. Here a sheet
-is a ``StreamedSheet``: an openpyxl ``Worksheet`` for everything but its cells
-(title, widths, heights, merged ranges, frozen panes, print set-up, filter), so
+is a ``StreamedSheet``: what the fillers use of an openpyxl ``Worksheet``, so
 the code that fills it (``sheets.write_week_sheet``) is the one that fills an
-ordinary sheet and the layout has one definition; its cells are ``LightCell``
-objects that record what was set, written out as text. Everything around the
-cells is openpyxl's own writing (the sheet's head and tail, styles, workbook,
-content types), and each distinct cell style is resolved once through a real
-openpyxl cell, so the file is openpyxl's, cell for cell (tested against a
+ordinary sheet and the layout has one definition. Its cells are ``LightCell``
+objects that record what was set, written out as text (or, for a long sheet
+filled by ``append()``, each row written as it comes); its settings (widths,
+merged ranges, frozen panes, print set-up, filter) are recorded and set on a
+real openpyxl sheet once for all the sheets that share them, whose XML around
+the rows is the one written. Styles, workbook and content types are openpyxl's
+own writing, and each distinct cell style is resolved once through a real
+openpyxl cell: the file is openpyxl's, part for part (tested against a
 workbook built the ordinary way).
 
 No Django here: the strings to translate are the fillers' business.
@@ -27,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import (
     ERROR_CODES,
     ILLEGAL_CHARACTERS_RE,
@@ -143,6 +146,19 @@ class LightCell:
     quotePrefix = property(None, lambda self, value: self._set_style("quotePrefix", value))  # noqa: N815 (openpyxl's name)
 
 
+def new_cell(ws, value=None):
+    """
+    A cell to style and then append: a streamed sheet's, or openpyxl's
+    ``WriteOnlyCell`` (which an ordinary sheet's append takes too).
+    """
+    if isinstance(ws, StreamedSheet):
+        cell = LightCell(0, 0)
+        if value is not None:
+            cell.value = value
+        return cell
+    return WriteOnlyCell(ws, value)
+
+
 # Where a sheet's settings live on an openpyxl Worksheet; a StreamedSheet records what
 # is set through them (ws.page_setup.orientation = …, ws.column_dimensions["A"].width = …).
 SETTINGS_GROUPS = frozenset(
@@ -214,7 +230,10 @@ class StreamedSheet:
     (widths, heights, frozen panes, print set-up, filter) are recorded and later
     set on a real openpyxl sheet, once for all the sheets that share them, whose
     XML around the rows is the one written (``_Shells``). Reading a setting back
-    is not supported; neither is ``append()``.
+    is not supported.
+
+    Or, as a write-only sheet, filled by ``append()``: each row written as it
+    comes (a long sheet keeps its rows as text, not as cells).
     """
 
     freeze_panes = _recorded("freeze_panes")
@@ -222,12 +241,19 @@ class StreamedSheet:
     print_title_rows = _recorded("print_title_rows")
     print_title_cols = _recorded("print_title_cols")
 
-    def __init__(self, parent: Workbook) -> None:
+    def __init__(self, parent: Workbook, styles: _StyleIds, shells: _Shells) -> None:
         self.parent = parent
         self.title: str | None = None
         self._cells: dict[tuple[int, int], LightCell] = {}
         self._merged: list[tuple[int, int, int, int]] = []
         self._settings: list[Setting] = []
+        self._styles, self._shells = styles, shells
+        # Appended rows: their XML, how many, the last column and first row holding any.
+        self._appended: list[str] = []
+        self._appended_count = 0
+        self._appended_columns = 0
+        self._appended_first = 0
+        self._appended_row_settings: dict[int, tuple[Setting, ...]] | None = None
 
     def __getattr__(self, name: str) -> _Recorder:
         if name in SETTINGS_GROUPS:
@@ -237,6 +263,8 @@ class StreamedSheet:
         raise AttributeError(f"a streamed sheet has no {name!r}")
 
     def cell(self, row: int, column: int, value=None) -> LightCell:
+        if self._appended_count:
+            raise ValueError("a sheet filled by append() is not filled by cell() too")
         cell = self._cells.get((row, column))
         if cell is None:
             if not (0 < row < 1048577 and 0 < column < 16385):
@@ -260,12 +288,47 @@ class StreamedSheet:
         ).bounds
         self._merged.append(bounds)
 
-    def append(self, iterable):
-        raise NotImplementedError("a streamed sheet is filled cell by cell")
+    def append(self, row: Iterable) -> None:
+        """
+        The next row, as openpyxl's append: values, or cells from ``new_cell()``
+        styled before; None leaves a cell empty. Written at once, so the row's
+        height (if any) is set before.
+        """
+        if self._cells:
+            raise ValueError("a sheet filled by cell() is not filled by append() too")
+        if self._appended_row_settings is None:
+            self._appended_row_settings = self._row_settings()
+        self._appended_count += 1
+        number = self._appended_count
+        settings = self._appended_row_settings.get(number)
+        attributes = "" if settings is None else self._shells.row_attributes(settings)
+        pieces = [f'<row r="{number}"{attributes}>']
+        epoch = self.parent.epoch
+        column = 0
+        for column, item in enumerate(row, start=1):
+            if item is None:
+                continue
+            if isinstance(item, LightCell):
+                item.row, item.column = number, column
+                cell = item
+            else:
+                cell = LightCell(number, column)
+                cell.value = item
+            xml = _cell_xml(cell, get_column_letter(column), self._styles, epoch)
+            if xml is not None:
+                pieces.append(xml)
+        pieces.append("</row>")
+        self._appended.append("".join(pieces))
+        if column:  # as openpyxl's dimension, which counts the row's empty cells too
+            self._appended_columns = max(self._appended_columns, column)
+            self._appended_first = self._appended_first or number
 
     @property
     def dimensions(self) -> str:
         """The range its cells cover, as Worksheet.calculate_dimension gives it."""
+        if self._appended_columns:
+            last = get_column_letter(self._appended_columns)
+            return f"A{self._appended_first}:{last}{self._appended_count}"
         if not self._cells:
             return "A1:A1"
         rows = [row for row, _col in self._cells]
@@ -434,6 +497,12 @@ def _rows_xml(
     ws: StreamedSheet, styles: _StyleIds, shells: _Shells, rows_per_piece: int = 500
 ) -> Iterator[str]:
     """The <row> elements, as openpyxl writes them (worksheet/_writer.py), a few hundred at a time."""
+    if ws._appended_count:
+        if ws._row_settings() != ws._appended_row_settings:
+            raise ValueError("an appended sheet's row heights are set before its rows")
+        for start in range(0, len(ws._appended), rows_per_piece):
+            yield "".join(ws._appended[start : start + rows_per_piece])
+        return
     by_row: dict[int, list[LightCell]] = {}
     for (row, _col), cell in sorted(ws._cells.items()):
         by_row.setdefault(row, []).append(cell)
@@ -561,7 +630,7 @@ class StreamedWorkbook:
         names = iter(self.sheetnames)
         written = []
         for number, fill in enumerate(self._fillers, start=1):
-            ws = StreamedSheet(workbook)
+            ws = StreamedSheet(workbook, styles, shells)
             fill(ws)
             expected = next(names, None)
             if ws.title != expected:

@@ -256,3 +256,30 @@ def test_it_writes_what_an_ordinary_sheet_holds():
     streamed = b"".join(xlsx_stream.StreamedWorkbook(["A"], [fill]).chunks())
     assert differences(sheets.workbook_bytes(ordinary), streamed) == []
     assert load_workbook(io.BytesIO(streamed))["A"]["A1"].value == datetime.datetime(2022, 11, 21)
+
+
+def test_an_appended_sheet_is_the_ordinary_one():
+    def fill(ws):
+        ws.title = "A"
+        header = xlsx_stream.new_cell(ws, "周")
+        header.font = history_export.HEADER_FONT
+        ws.append([header, "x"])
+        ws.append([None, 1, None])  # the dimension counts the empty last cell, as openpyxl's
+        ws.append([datetime.date(2022, 11, 21), history_export.long_cell(ws, "rate", 0.5)])
+        ws.auto_filter.ref = ws.dimensions
+
+    ordinary = Workbook()
+    fill(ordinary.active)
+    streamed = b"".join(xlsx_stream.StreamedWorkbook(["A"], [fill]).chunks())
+    assert differences(sheets.workbook_bytes(ordinary), streamed) == []
+    assert load_workbook(io.BytesIO(streamed))["A"].auto_filter.ref == "A1:C3"
+
+
+def test_a_streamed_sheet_is_filled_one_way():
+    def fill(ws):
+        ws.title = "A"
+        ws.append([1])
+        ws.cell(row=2, column=1).value = 2
+
+    with pytest.raises(ValueError, match="not filled by cell"):
+        b"".join(xlsx_stream.StreamedWorkbook(["A"], [fill]).chunks())
