@@ -35,7 +35,7 @@ from openpyxl.utils import get_column_letter
 
 from installs import layout, rules, selectors, sheets, xlsx_stream
 from installs.models import Area, Week
-from installs.progress import ProgressHistory, WeekProgress
+from installs.progress import ProgressHistory, WeekProgress, frame_records
 
 LONG_FIELDS = ["week", "state", "region", "device", "gas_type", *layout.FIELDS]
 RATE_FORMAT = "0.0%"
@@ -118,6 +118,11 @@ def iter_week_progresses(
     regions = table["region"].to_numpy()
     measures = table["measure"].to_numpy()
     own = table["carried_from"].isna().to_numpy()
+    # Each week's records cut from the whole history's, made at once (WeekProgress would
+    # make them from each week's frames).
+    table_records = frame_records(table)
+    totals_records = frame_records(all_totals)
+    totals_measures = all_totals.index.tolist()
     empty_table = table.iloc[[]].reset_index(drop=True)
     order = range(len(weeks) - 1, -1, -1) if newest_first else range(len(weeks))
     for i in order:
@@ -126,9 +131,19 @@ def iter_week_progresses(
         if rows is None:
             week_table, totals = empty_table, rules.week_totals(empty_table)
             reported_regions, reported_measures = set(), set()
+            records = None
         else:
             week_table = table.take(rows).reset_index(drop=True)
-            totals = all_totals.take(totals_of[week.date])
+            totals_rows = totals_of[week.date]
+            totals = all_totals.take(totals_rows)
+            # Each record is one week's (the weeks' rows do not overlap): none is shared.
+            records = {
+                "table_records": [table_records[i] for i in rows.tolist()],
+                "totals_records": (
+                    [totals_measures[i] for i in totals_rows.tolist()],
+                    [totals_records[i] for i in totals_rows.tolist()],
+                ),
+            }
             # Shown: active, or with the week's own figure (carried figures are of active ones).
             own_rows = rows[own[rows]]
             reported_regions = set(regions[own_rows].tolist())
@@ -141,6 +156,7 @@ def iter_week_progresses(
             measures=[m for m in history.measures if m.active or m.pk in reported_measures],
             table=week_table,
             totals=totals,
+            **(records or {}),
         )
 
 
