@@ -7,7 +7,8 @@ ranking page reads, so page and workbook cannot drift apart. Values are written
 as values, never formulas: chat-app previews show formulas as blank cells.
 
 ``write_week_sheet`` fills one worksheet and is reused by other workbooks (the
-history export puts one sheet per week in this same layout).
+history export puts one sheet per week in this same layout, on the streamed sheets
+of ``xlsx_stream``, which take the same calls as an ordinary openpyxl sheet).
 """
 
 from __future__ import annotations

@@ -242,7 +242,7 @@ def test_it_writes_what_an_ordinary_sheet_holds():
         ws.title = "A"
         ws.cell(row=1, column=1).value = datetime.date(2022, 11, 21)
         ws.cell(row=1, column=2).value = 1.5
-        ws.cell(row=1, column=3).value = 2**60  # beyond a double's digits, as openpyxl writes it
+        ws.cell(row=1, column=3).value = 10**17 + 1  # beyond 16 digits: openpyxl writes 1e+17
         ws.cell(row=2, column=3).value = "a < b & c"
         ws.cell(row=3, column=1).style = "Normal"
         ws.cell(row=3, column=2).number_format = "0.0%"
