@@ -25,11 +25,9 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from installs import history_export, level_tables, rules, selectors, sheets
+from installs import history_export, level_tables, rules, selectors
 from installs.models import Area
 
 AREA_FIELDS = ["province", "city"]
@@ -101,7 +99,12 @@ def write_xlsx(path: Path, rows: Iterator[list], *, sheet_rows: int = SHEET_ROWS
     for values in rows:
         if count % sheet_rows == 0:
             ws = _new_sheet(workbook, count // sheet_rows + 1)
-        ws.append([_cell(ws, field, value) for field, value in zip(FIELDS, values, strict=True)])
+        ws.append(
+            [
+                history_export.long_cell(ws, f, value)
+                for f, value in zip(FIELDS, values, strict=True)
+            ]
+        )
         count += 1
     if ws is None:
         _new_sheet(workbook, 1)
@@ -115,26 +118,5 @@ def _new_sheet(workbook: Workbook, number: int):
     for col, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "A2"
-    header = []
-    for label in labels():
-        cell = WriteOnlyCell(ws, value=label)
-        cell.font = history_export.HEADER_FONT
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        header.append(cell)
-    ws.append(header)
+    ws.append(history_export.header_cells(ws, labels()))
     return ws
-
-
-def _cell(ws, field: str, value):
-    if value is None:
-        return None
-    cell = WriteOnlyCell(ws)
-    if isinstance(value, str):
-        sheets.put_text(cell, value)  # a name stays text, never a formula
-    elif field == "rate":
-        sheets.put_exact_float(cell, value)  # every digit of the exact ratio
-        cell.number_format = history_export.RATE_FORMAT
-    else:
-        cell.value = value
-        cell.number_format = "yyyy-mm-dd" if field == "week" else sheets.COUNT_FORMAT
-    return cell

@@ -11,13 +11,17 @@ Every number comes from ``selectors.progress_history``: one query for all
 snapshots and the rules' ``history_table`` (new, rate and rank of every week
 in one pandas pass), so five years of weeks cost what one does. Each week's
 sheet gets a WeekProgress cut from that history, equal to what
-``selectors.week_progress`` gives the page (tested).
+``selectors.week_progress`` gives the page (tested). The workbook is streamed
+(``xlsx_stream.StreamedWorkbook``): each sheet is filled and written while the
+file is sent. The long sheet's cells (``long_cell``) are the province's and the
+nation's history file's too (``area_history``).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import itertools
 from collections.abc import Iterator
@@ -26,12 +30,12 @@ import pandas as pd
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
-from installs import layout, rules, selectors, sheets
+from installs import layout, rules, selectors, sheets, xlsx_stream
 from installs.models import Area, Week
-from installs.progress import ProgressHistory, WeekProgress
+from installs.progress import ProgressHistory, WeekProgress, frame_records
 
 LONG_FIELDS = ["week", "state", "region", "device", "gas_type", *layout.FIELDS]
 RATE_FORMAT = "0.0%"
@@ -97,33 +101,63 @@ def week_progresses(history: ProgressHistory, weeks: list[Week]) -> list[WeekPro
     regions and measures as the page (regions and measures that are active or
     reported that week).
     """
-    tables = dict(iter(history.table.groupby("week", sort=False)))
+    return list(iter_week_progresses(history, weeks))
+
+
+def iter_week_progresses(
+    history: ProgressHistory, weeks: list[Week], *, newest_first: bool = False
+) -> Iterator[WeekProgress]:
+    """``week_progresses`` one at a time, as each is needed (newest first if asked)."""
     columns = [*rules.SNAPSHOT_COLUMNS, "new", "rate", "rank", "carried_from"]
-    empty_table = history.table.loc[[], columns].reset_index(drop=True)
-    progresses = []
-    for i, week in enumerate(weeks):
-        table = tables.get(week.date)
-        table = empty_table if table is None else table.loc[:, columns].reset_index(drop=True)
-        if table.empty:
-            totals = rules.week_totals(table)
+    table = history.table.loc[:, columns]
+    # Each week's rows and totals by position, found once: a boolean filter, .xs or a
+    # groupby's frames per week cost a city's 260 weeks most of a second.
+    rows_of = history.table.groupby("week", sort=False).indices
+    totals_of = history.totals.groupby(level="week", sort=False).indices
+    all_totals = history.totals.reset_index(level="week", drop=True)  # by measure, as a week's
+    regions = table["region"].to_numpy()
+    measures = table["measure"].to_numpy()
+    own = table["carried_from"].isna().to_numpy()
+    # Each week's records cut from the whole history's, made at once (WeekProgress would
+    # make them from each week's frames).
+    table_records = frame_records(table)
+    totals_records = frame_records(all_totals)
+    totals_measures = all_totals.index.tolist()
+    empty_table = table.iloc[[]].reset_index(drop=True)
+    order = range(len(weeks) - 1, -1, -1) if newest_first else range(len(weeks))
+    for i in order:
+        week = weeks[i]
+        rows = rows_of.get(week.date)
+        if rows is None:
+            week_table, totals = empty_table, rules.week_totals(empty_table)
+            reported_regions, reported_measures = set(), set()
+            records = None
         else:
-            totals = history.totals.xs(week.date, level="week")
-        # Shown: active, or with the week's own figure (carried figures are of active ones).
-        own = table[table["carried_from"].isna()]
-        reported_regions = set(own["region"])
-        reported_measures = set(own["measure"])
-        progresses.append(
-            WeekProgress(
-                week=week,
-                previous_week=weeks[i - 1] if i > 0 else None,
-                next_week=weeks[i + 1] if i + 1 < len(weeks) else None,
-                regions=[r for r in history.regions if r.active or r.pk in reported_regions],
-                measures=[m for m in history.measures if m.active or m.pk in reported_measures],
-                table=table,
-                totals=totals,
-            )
+            week_table = table.take(rows).reset_index(drop=True)
+            totals_rows = totals_of[week.date]
+            totals = all_totals.take(totals_rows)
+            # Each record is one week's (the weeks' rows do not overlap): none is shared.
+            records = {
+                "table_records": [table_records[i] for i in rows.tolist()],
+                "totals_records": (
+                    [totals_measures[i] for i in totals_rows.tolist()],
+                    [totals_records[i] for i in totals_rows.tolist()],
+                ),
+            }
+            # Shown: active, or with the week's own figure (carried figures are of active ones).
+            own_rows = rows[own[rows]]
+            reported_regions = set(regions[own_rows].tolist())
+            reported_measures = set(measures[own_rows].tolist())
+        yield WeekProgress(
+            week=week,
+            previous_week=weeks[i - 1] if i > 0 else None,
+            next_week=weeks[i + 1] if i + 1 < len(weeks) else None,
+            regions=[r for r in history.regions if r.active or r.pk in reported_regions],
+            measures=[m for m in history.measures if m.active or m.pk in reported_measures],
+            table=week_table,
+            totals=totals,
+            **(records or {}),
         )
-    return progresses
 
 
 def _cell_value(field: str, value):
@@ -146,43 +180,75 @@ def long_rows(frame: pd.DataFrame) -> list[list]:
     ]
 
 
-def history_workbook(city: Area | None = None) -> Workbook:
-    """The long sheet, then one official sheet per week, newest first (of ``city``'s table)."""
+def long_sheet_title() -> str:
+    return _("All weeks")
+
+
+def history_workbook(city: Area | None = None) -> xlsx_stream.StreamedWorkbook:
+    """
+    The long sheet, then one official sheet per week, newest first (of ``city``'s
+    table). The figures are read here; the sheets are filled and written while the
+    file is sent (``StreamedWorkbook.chunks``), one at a time, so the first bytes
+    leave at once and memory holds one sheet.
+    """
     history = selectors.progress_history(city=city)
     weeks = list(Week.objects.order_by("date"))
     states = {week.date: str(week.get_state_display()) for week in weeks}
-    workbook = Workbook()
-    _write_long_sheet(workbook.active, long_rows(history_frame(history, states=states)))
-    for progress in reversed(week_progresses(history, weeks)):
-        sheets.write_week_sheet(workbook.create_sheet(), progress)
-    return workbook
+
+    def long_sheet(ws) -> None:
+        _write_long_sheet(ws, long_rows(history_frame(history, states=states)))
+
+    week_sheets = (
+        functools.partial(sheets.write_week_sheet, progress=progress)
+        for progress in iter_week_progresses(history, weeks, newest_first=True)
+    )
+    return xlsx_stream.StreamedWorkbook(
+        [long_sheet_title(), *(sheets.sheet_title(week.date) for week in reversed(weeks))],
+        itertools.chain([long_sheet], week_sheets),
+    )
 
 
 def _write_long_sheet(ws, rows: list[list]) -> None:
-    ws.title = _("All weeks")
-    ws.append(long_labels())
-    for cell in ws[1]:
-        cell.font = HEADER_FONT
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    formats = {"week": "yyyy-mm-dd"}
-    for row, values in enumerate(rows, start=2):
-        for col, (field, value) in enumerate(zip(LONG_FIELDS, values, strict=True), start=1):
-            if value is None:
-                continue
-            cell = ws.cell(row=row, column=col)
-            if isinstance(value, str):
-                sheets.put_text(cell, value)  # a region's name stays text, never a formula
-            elif field == "rate":
-                sheets.put_exact_float(cell, value)  # every digit of the exact ratio
-                cell.number_format = RATE_FORMAT
-            else:
-                cell.value = value
-                cell.number_format = formats.get(field, sheets.COUNT_FORMAT)
+    """Fills an empty sheet row by row: an ordinary, write-only or streamed one."""
+    ws.title = long_sheet_title()
+    ws.append(header_cells(ws, long_labels()))
+    for values in rows:
+        ws.append([long_cell(ws, f, value) for f, value in zip(LONG_FIELDS, values, strict=True)])
     widths = [12, 8, 16, 12, 10, 10, 10, 16, 10, 8]
     for col, width in enumerate(widths, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = width
+        ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
+
+
+def header_cells(ws, labels: list[str]) -> list:
+    """A long sheet's header row: bold, centred, wrapped."""
+    cells = []
+    for label in labels:
+        cell = xlsx_stream.new_cell(ws, label)
+        cell.font = HEADER_FONT
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cells.append(cell)
+    return cells
+
+
+def long_cell(ws, field: str, value):
+    """
+    A long-form value as a cell to append (None: an empty cell): text stays text,
+    never a formula; the rate is the exact ratio shown 0.0%; counts as 0, weeks as dates.
+    """
+    if value is None:
+        return None
+    cell = xlsx_stream.new_cell(ws)
+    if isinstance(value, str):
+        sheets.put_text(cell, value)  # a region's name stays text, never a formula
+    elif field == "rate":
+        sheets.put_exact_float(cell, value)  # every digit of the exact ratio
+        cell.number_format = RATE_FORMAT
+    else:
+        cell.value = value
+        cell.number_format = "yyyy-mm-dd" if field == "week" else sheets.COUNT_FORMAT
+    return cell
 
 
 # CSV ------------------------------------------------------------------------

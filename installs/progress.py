@@ -47,13 +47,23 @@ class WeekProgress:
     # What each pair showed the week before (region, measure, households, installed;
     # carried ones too), read in the same query; None where the builder did not read them.
     previous_snapshots: pd.DataFrame | None = None
+    # ``frame_records`` of ``table`` and of ``totals`` (with the totals' measure ids), when
+    # the caller has them already: the history export cuts 260 weeks from the records of
+    # the whole history, made at once: week by week they were half its time.
+    table_records: list[dict] | None = field(default=None, repr=False)
+    totals_records: tuple[list[int], list[dict]] | None = field(default=None, repr=False)
     records: dict[tuple[int, int], dict] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.records = {(row["region"], row["measure"]): row for row in frame_records(self.table)}
-        self._totals = dict(
-            zip(self.totals.index.tolist(), frame_records(self.totals), strict=True)
-        )
+        rows = frame_records(self.table) if self.table_records is None else self.table_records
+        self.records = {(row["region"], row["measure"]): row for row in rows}
+        if self.totals_records is None:
+            self._totals = dict(
+                zip(self.totals.index.tolist(), frame_records(self.totals), strict=True)
+            )
+        else:
+            self._totals = dict(zip(*self.totals_records, strict=True))
+        self.table_records = self.totals_records = None  # held once, in records
 
     @cached_property
     def _own_figures(self) -> list[tuple[int, int]]:

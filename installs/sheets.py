@@ -7,18 +7,22 @@ ranking page reads, so page and workbook cannot drift apart. Values are written
 as values, never formulas: chat-app previews show formulas as blank cells.
 
 ``write_week_sheet`` fills one worksheet and is reused by other workbooks (the
-history export puts one sheet per week in this same layout).
+history export puts one sheet per week in this same layout, on the streamed sheets
+of ``xlsx_stream``, which take the same calls as an ordinary openpyxl sheet).
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 import re
 import unicodedata
+from collections.abc import Iterator
 from urllib.parse import quote
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -28,6 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from installs import layout
 from installs.progress import WeekProgress
+from installs.xlsx_stream import StreamedWorkbook
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -141,10 +146,37 @@ def workbook_response(workbook: Workbook, *, filename: str, ascii_filename: str)
     helper sends only the latter, which some mail and chat clients drop).
     """
     response = HttpResponse(workbook_bytes(workbook), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename, safe='')}"
-    )
+    response["Content-Disposition"] = attachment_header(filename, ascii_filename)
     return response
+
+
+def streamed_workbook_response(
+    workbook: StreamedWorkbook, *, filename: str, ascii_filename: str
+) -> StreamingHttpResponse:
+    """
+    A streamed workbook as a download: its bytes leave as its sheets are written,
+    in the language of the request (the sheets' words are translated as they are
+    written, after the view has returned).
+    """
+    response = StreamingHttpResponse(
+        _in_language(workbook.chunks(), translation.get_language()),
+        content_type=XLSX_CONTENT_TYPE,
+    )
+    response["Content-Disposition"] = attachment_header(filename, ascii_filename)
+    return response
+
+
+def _in_language(chunks: Iterator[bytes], language: str | None) -> Iterator[bytes]:
+    while True:
+        with translation.override(language):
+            chunk = next(chunks, None)
+        if chunk is None:
+            return
+        yield chunk
+
+
+def attachment_header(filename: str, ascii_filename: str) -> str:
+    return f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def put_text(cell: Cell, text: str) -> None:
@@ -173,6 +205,7 @@ def put_exact_float(cell: Cell, value: float) -> None:
     cell.data_type = "n"
 
 
+@functools.lru_cache(maxsize=4096)  # a history workbook measures the same texts thousands of times
 def display_width(text: str) -> int:
     """Width in Excel's character units: wide (CJK) glyphs count two."""
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
@@ -304,7 +337,7 @@ class _SheetWriter:
 
 def _set_print_layout(ws: Worksheet, last_col: int, note_row: int) -> None:
     # Scroll the regions under a fixed header and a fixed region column.
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=2)
+    ws.freeze_panes = f"{get_column_letter(2)}{FIRST_DATA_ROW}"
     ws.print_area = f"A1:{get_column_letter(last_col)}{note_row}"
     ws.print_title_rows = f"{TITLE_ROW}:{FIRST_DATA_ROW - 1}"
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE

@@ -279,7 +279,7 @@ def history_xlsx(request: HttpRequest) -> HttpResponse:
     """
     if areas.must_choose_city(request):
         return _history_start(request, HistoryExport.Format.XLSX)
-    return sheets.workbook_response(
+    return sheets.streamed_workbook_response(
         history_export.history_workbook(areas.city_for(request)),
         filename=_history_name("xlsx"),
         ascii_filename="gas-safety-progress_history.xlsx",
