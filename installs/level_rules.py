@@ -45,7 +45,19 @@ def child_sums(
     ``region``, ``measure``, ``households``, ``installed`` and ``new`` (a county's
     ``rules.week_table`` or a previous week's figures without ``new``);
     ``child_of`` maps a county to its child; counties not in it are left out.
+    The rows may also be cities' sums (``cities_table``: ``region`` is then the
+    city): sums of sums are the sums over their counties.
     """
+    sums = summed(table, child_of, children)
+    sums["rate"] = rules.rates(sums["installed"], sums["households"])
+    sums["rank"] = rules.rank_by_rate(sums["rate"], sums["measure"])
+    return sums[LEVEL_COLUMNS]
+
+
+def summed(
+    table: pd.DataFrame, child_of: Mapping[int, int], children: Sequence[int]
+) -> pd.DataFrame:
+    """``child_sums`` without rate and rank: child, measure, households, installed, new."""
     child = table["region"].map(child_of)
     kept = table[child.notna()]
     frame = pd.DataFrame(
@@ -73,10 +85,110 @@ def child_sums(
     position = {c: i for i, c in enumerate(children)}
     sums = sums[sums["child"].isin(position)]
     sums = sums.assign(_order=sums["child"].map(position)).sort_values("_order", kind="stable")
-    sums = sums.drop(columns="_order").reset_index(drop=True)
-    sums["rate"] = rules.rates(sums["installed"], sums["households"])
-    sums["rank"] = rules.rank_by_rate(sums["rate"], sums["measure"])
-    return sums[LEVEL_COLUMNS]
+    return sums.drop(columns="_order").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class CitySums:
+    """
+    One city's counties summed for one week (``summed``), carried figures included:
+    what its province's table and the nation's add up. Kept per city (under the
+    city's own token), so a figure saved in one city sums that city again, not the
+    whole province or nation. Per measure with any figure, in the order first met.
+    """
+
+    # (measure, households, installed, new or None when no county has new installs).
+    current: tuple[tuple[int, int, int, int | None], ...]
+    # (measure, households, installed) of last week, as the week's table showed it.
+    previous: tuple[tuple[int, int, int], ...]
+    # The measures with a figure of the week's own (not carried) in a county of the city.
+    own_measures: frozenset[int]
+    # (active counties that reported the week, active counties): ``rules.reporting_count``.
+    reported: tuple[int, int]
+
+
+def city_sums(
+    table: pd.DataFrame,
+    previous: pd.DataFrame,
+    city_of: Mapping[int, int],
+    cities: Sequence[int],
+    *,
+    own: Collection[tuple[int, int]],
+    reported: Collection[int],
+    active: Collection[int],
+) -> dict[int, CitySums]:
+    """
+    ``CitySums`` of each of ``cities`` from its counties' rows (``city_of``: county →
+    city, every county of the cities): ``table`` the week's (``rules.week_table``),
+    ``previous`` last week's as the week's table showed it (``rules.carry_forward``),
+    ``own`` the (county, measure) pairs with a figure of the week's own, ``reported``
+    the counties that reported the week (``rules.has_reported``), ``active`` the
+    active counties (the ones counted in n/N, ``rules.reporting_count``).
+    """
+    current = _rows_by_city(summed(table, city_of, cities), with_new=True)
+    before = _rows_by_city(summed(previous, city_of, cities), with_new=False)
+    own_measures: dict[int, set[int]] = {city: set() for city in cities}
+    for county, measure in own:
+        if county in city_of:
+            own_measures[city_of[county]].add(measure)
+    counties: dict[int, list[int]] = {city: [] for city in cities}
+    for county, city in city_of.items():
+        counties[city].append(county)
+    active = set(active)
+    return {
+        city: CitySums(
+            current=tuple(current.get(city, ())),
+            previous=tuple(before.get(city, ())),
+            own_measures=frozenset(own_measures[city]),
+            reported=rules.reporting_count(reported, active.intersection(counties[city])),
+        )
+        for city in cities
+    }
+
+
+def _rows_by_city(sums: pd.DataFrame, *, with_new: bool) -> dict[int, list[tuple]]:
+    rows: dict[int, list[tuple]] = {}
+    columns = ["child", "measure", "households", "installed"] + (["new"] if with_new else [])
+    for values in zip(*(sums[c].tolist() for c in columns), strict=True):
+        city, *rest = values
+        if with_new and rest[-1] is pd.NA:
+            rest[-1] = None
+        rows.setdefault(city, []).append(tuple(rest))
+    return rows
+
+
+def cities_table(
+    parts: Sequence[tuple[int, CitySums]], measures: Collection[int], *, previous: bool = False
+) -> pd.DataFrame:
+    """
+    Kept cities' sums as rows ``child_sums`` sums again (``region`` is the city), for
+    the ``measures`` the table shows: the week's (with ``new``) or, with ``previous``,
+    last week's (without).
+    """
+    rows = []
+    for city, sums in parts:
+        if previous:
+            rows += [(city, *row) for row in sums.previous if row[0] in measures]
+        else:
+            rows += [(city, *row) for row in sums.current if row[0] in measures]
+    columns = ["region", "measure", "households", "installed"]
+    frame = pd.DataFrame(
+        {name: np.array([r[i] for r in rows], dtype="int64") for i, name in enumerate(columns)}
+    )
+    if not previous:
+        frame["new"] = pd.array([r[4] for r in rows], dtype="Int64")
+    return frame
+
+
+def children_reported(
+    parts: Sequence[tuple[int, CitySums]], child_of: Mapping[int, int], children: Sequence[int]
+) -> dict[int, tuple[int, int]]:
+    """Per child, (counties reported, active counties): its cities' counts added up."""
+    reported = dict.fromkeys(children, (0, 0))
+    for city, sums in parts:
+        n, total = reported[child_of[city]]
+        reported[child_of[city]] = (n + sums.reported[0], total + sums.reported[1])
+    return reported
 
 
 def level_totals(sums: pd.DataFrame) -> pd.DataFrame:

@@ -241,12 +241,23 @@ def computed_week(week: Week, city: Area | None = None) -> WeekProgress:
     ``week_progress``, computed once per process until any figure, week, region
     or measure changes (``installs.revision``): the ranking page, its compact
     charts and the API read the same computed week. Kept per week and city.
+
+    A city's week is kept under the data revision (the token every request reads
+    already) and, beneath it, under the city's own token: a figure saved in another
+    city gives the data a new token, but this city's table is then found under its
+    own (one query more, for the token) instead of computed again.
     """
-    return revision.memoised(
-        ("week", week.pk, week.state, *city_key(city)),
-        lambda: week_progress(week, city),
-        week=week.date,
-    )
+    key = ("week", week.pk, week.state, *city_key(city))
+    if city is None:
+        return revision.memoised(key, lambda: week_progress(week, None), week=week.date)
+
+    def city_week() -> WeekProgress:
+        kept = revision.memoised_per_city(
+            key, [city.pk], lambda _missing: {city.pk: week_progress(week, city)}
+        )
+        return kept[city.pk]
+
+    return revision.memoised(key, city_week, week=week.date)
 
 
 def city_key(city: Area | None) -> tuple:
