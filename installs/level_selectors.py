@@ -108,7 +108,7 @@ def cities_sums(
         latest, week=week.date, pairs=[(r, m.pk) for r in regions for m in measures]
     )
     return level_rules.city_sums(
-        rules.week_table(current),
+        current,
         previous,
         {pk: city for pk, _a, city in counties},
         cities,
