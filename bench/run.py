@@ -311,7 +311,8 @@ class Changes:
     The changes made before the requests timed after one: a figure of the week saved
     in the first county of the first city (the model's save and its signals, as the
     figures service saves one: the data's token and the city's are replaced in the
-    save's transaction), installed up by one and back down in turn; or the week
+    save's transaction), households up by one and back down in turn (installed may
+    equal households, never exceed them); or the week
     saved (its state: what opening, locking or publishing it saves), which gives
     everything a new token.
     """
@@ -332,7 +333,7 @@ class Changes:
         from django.db import transaction
 
         if kind.changed == FIGURE:
-            self.snapshot.installed += 1 if self.up else -1
+            self.snapshot.households += 1 if self.up else -1
             self.up = not self.up
             with transaction.atomic():
                 self.snapshot.save()
