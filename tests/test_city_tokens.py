@@ -235,3 +235,24 @@ def test_an_inactive_measure_reported_in_one_city_shows_in_every_city(tree):
     assert progress.records[(tree.jiaozuo.pk, hose.pk)]["installed"] == 1
     records, _totals, _reported = from_counties(tree.week, tree.henan)
     assert same(progress.records, records)
+
+
+def test_a_citys_report_times_are_read_again_after_its_own_save_only(tree, monkeypatch):
+    from installs import deadlines
+
+    read: list[int] = []
+    compute = deadlines._week_report_times
+
+    def counted(week, city=None):
+        read.append(city.pk)
+        return compute(week, city)
+
+    monkeypatch.setattr(deadlines, "_week_report_times", counted)
+    deadlines.week_timeliness(tree.week, city=tree.jiaozuo)
+    save("hongqi", tree.week, 35)  # 新乡市
+    deadlines.week_timeliness(tree.week, city=tree.jiaozuo)
+    assert read == [tree.jiaozuo.pk]
+    save("jiefang", tree.week, 70)
+    rows = deadlines.week_timeliness(tree.week, city=tree.jiaozuo)
+    assert read == [tree.jiaozuo.pk, tree.jiaozuo.pk]
+    assert [row.region.slug for row in rows] == ["jiefang", "shanyang"]
