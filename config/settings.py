@@ -162,7 +162,13 @@ def cache_from_url(url: str) -> dict:
     ``rediss://``): one Redis shared by every process of every app server.
     """
     if url in ("", "locmem://"):
-        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        # Room for one entry per city and week (installs.revision.memoised_per_city: a
+        # nation's 310 cities) beside the pages: Django's default of 300 entries made the
+        # nation's table evict its own cities' sums. Least recently used go first.
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
     if url.startswith(("redis://", "rediss://", "unix://")):
         return {
             # Django's, with one Redis client per pool instead of one per call.

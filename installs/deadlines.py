@@ -32,24 +32,24 @@ def deadline_passed(week: Week, *, now: datetime.datetime | None = None) -> bool
     return (now or timezone.now()) > week_deadline(week)
 
 
-def first_saves(week: Week) -> dict[int, dict[int, datetime.datetime]]:
+def first_saves(week: Week, city: Area | None = None) -> dict[int, dict[int, datetime.datetime]]:
     """
     region id → measure id → when that figure was first saved this week: the
     first history record of the snapshot. A figure with none (loaded from a
     fixture or a backup) is absent: when it was reported is not known, and its
     updated_at says when it was loaded. One query for the snapshots, one for the history.
+    ``city``: its counties' figures only.
     """
-    history = Snapshot.history.model
+    history = Snapshot.history.model.objects.filter(week_id=week.pk)
+    snapshots = Snapshot.objects.filter(week=week)
+    if city is not None:
+        history = history.filter(region__city=city)
+        snapshots = snapshots.filter(region__city=city)
     first_by_snapshot = dict(
-        history.objects.filter(week_id=week.pk)
-        .values("id")
-        .annotate(first=Min("history_date"))
-        .values_list("id", "first")
+        history.values("id").annotate(first=Min("history_date")).values_list("id", "first")
     )
     saves: dict[int, dict[int, datetime.datetime]] = {}
-    for pk, region_id, measure_id in Snapshot.objects.filter(week=week).values_list(
-        "pk", "region_id", "measure_id"
-    ):
+    for pk, region_id, measure_id in snapshots.values_list("pk", "region_id", "measure_id"):
         if pk in first_by_snapshot:
             saves.setdefault(region_id, {})[measure_id] = first_by_snapshot[pk]
     return saves
@@ -67,9 +67,11 @@ class RegionTimeliness:
         return str(STATUS_LABELS[self.status])
 
 
-def _week_report_times(week: Week) -> list[tuple[Region, bool, datetime.datetime | None]]:
-    week_report = reporting.week_reporting(week)
-    saves = first_saves(week)
+def _week_report_times(
+    week: Week, city: Area | None = None
+) -> list[tuple[Region, bool, datetime.datetime | None]]:
+    week_report = reporting.week_reporting(week, city)
+    saves = first_saves(week, city)
     rows = []
     for report in week_report.regions:
         reported_at = (
@@ -87,11 +89,18 @@ def week_timeliness(
     """Every active region of the week (of ``city``; None: all), in official order, with its timeliness now."""
     now = now or timezone.now()
     deadline = week_deadline(week)
-    rows = revision.memoised(
-        ("report-times", week.pk), lambda: _week_report_times(week), week=week.date
-    )
-    if city is not None:
-        rows = [row for row in rows if row[0].city_id == city.pk]
+    if city is None:
+        rows = revision.memoised(
+            ("report-times", week.pk), lambda: _week_report_times(week), week=week.date
+        )
+    else:
+        # A city's own: kept under its token, so another city's save keeps it, and a
+        # save in this city reads this city's figures again, not the deployment's.
+        rows = revision.memoised_per_city(
+            ("report-times", week.pk),
+            [city.pk],
+            lambda _missing: {city.pk: _week_report_times(week, city)},
+        )[city.pk]
     return [
         RegionTimeliness(
             region=region,

@@ -45,38 +45,187 @@ def child_sums(
     ``region``, ``measure``, ``households``, ``installed`` and ``new`` (a county's
     ``rules.week_table`` or a previous week's figures without ``new``);
     ``child_of`` maps a county to its child; counties not in it are left out.
+    The rows may also be cities' sums (``cities_table``: ``region`` is then the
+    city): sums of sums are the sums over their counties.
     """
-    child = table["region"].map(child_of)
-    kept = table[child.notna()]
-    frame = pd.DataFrame(
-        {
-            "child": child[child.notna()].astype("int64").to_numpy(),
-            "measure": kept["measure"].to_numpy(dtype="int64"),
-            "households": kept["households"].to_numpy(dtype="int64"),
-            "installed": kept["installed"].to_numpy(dtype="int64"),
-            "new": (
-                pd.array(kept["new"], dtype="Int64")
-                if "new" in kept
-                else pd.array([None] * len(kept), dtype="Int64")
-            ),
-        }
-    )
-    grouped = frame.groupby(["child", "measure"], sort=False)
-    sums = pd.DataFrame(
-        {
-            "households": grouped["households"].sum(),
-            "installed": grouped["installed"].sum(),
-            # Carried counties (new missing) add nothing; all of them missing: missing.
-            "new": grouped["new"].sum(min_count=1).astype("Int64"),
-        }
-    ).reset_index()
-    position = {c: i for i, c in enumerate(children)}
-    sums = sums[sums["child"].isin(position)]
-    sums = sums.assign(_order=sums["child"].map(position)).sort_values("_order", kind="stable")
-    sums = sums.drop(columns="_order").reset_index(drop=True)
+    sums = summed(table, child_of, children)
     sums["rate"] = rules.rates(sums["installed"], sums["households"])
     sums["rank"] = rules.rank_by_rate(sums["rate"], sums["measure"])
     return sums[LEVEL_COLUMNS]
+
+
+def summed(
+    table: pd.DataFrame, child_of: Mapping[int, int], children: Sequence[int]
+) -> pd.DataFrame:
+    """``child_sums`` without rate and rank: child, measure, households, installed, new."""
+    rows = zip(
+        table["region"].tolist(),
+        table["measure"].tolist(),
+        table["households"].tolist(),
+        table["installed"].tolist(),
+        table["new"].tolist() if "new" in table else [None] * len(table),
+        strict=True,
+    )
+    sums = _added_up((child_of.get(region), *rest) for region, *rest in rows)
+    position = {c: i for i, c in enumerate(children)}
+    # The children's order, then the measures' as first met (a stable sort).
+    kept = sorted((pair for pair in sums if pair[0] in position), key=lambda p: position[p[0]])
+    return pd.DataFrame(
+        {
+            "child": np.array([child for child, _ in kept], dtype="int64"),
+            "measure": np.array([measure for _, measure in kept], dtype="int64"),
+            "households": np.array([sums[pair][0] for pair in kept], dtype="int64"),
+            "installed": np.array([sums[pair][1] for pair in kept], dtype="int64"),
+            "new": pd.array([sums[pair][2] for pair in kept], dtype="Int64"),
+        }
+    )
+
+
+def _added_up(rows) -> dict[tuple[int, int], list]:
+    """
+    (child, measure, households, installed, new) rows added up per (child, measure), in
+    the order first met: [Σ households, Σ installed, Σ new]. Rows of no child (None) are
+    left out; a missing new (a carried figure: None or NA) adds nothing, and Σ new is
+    None when every one is missing. Plain Python: a few hundred rows, where each pandas
+    call costs more than the sums.
+    """
+    sums: dict[tuple[int, int], list] = {}
+    for child, measure, households, installed, new in rows:
+        if child is None:
+            continue
+        found = sums.get((child, measure))
+        if found is None:
+            found = sums[(child, measure)] = [0, 0, None]
+        found[0] += households
+        found[1] += installed
+        if new is not None and new is not pd.NA:
+            found[2] = new if found[2] is None else found[2] + new
+    return sums
+
+
+@dataclass(frozen=True)
+class CitySums:
+    """
+    One city's counties summed for one week (``summed``), carried figures included:
+    what its province's table and the nation's add up. Kept per city (under the
+    city's own token), so a figure saved in one city sums that city again, not the
+    whole province or nation. Per measure with any figure, in the order first met.
+    """
+
+    # (measure, households, installed, new or None when no county has new installs).
+    current: tuple[tuple[int, int, int, int | None], ...]
+    # (measure, households, installed) of last week, as the week's table showed it.
+    previous: tuple[tuple[int, int, int], ...]
+    # The measures with a figure of the week's own (not carried) in a county of the city.
+    own_measures: frozenset[int]
+    # (active counties that reported the week, active counties): ``rules.reporting_count``.
+    reported: tuple[int, int]
+
+
+def city_sums(
+    current: pd.DataFrame,
+    previous: pd.DataFrame,
+    city_of: Mapping[int, int],
+    cities: Sequence[int],
+    *,
+    own: Collection[tuple[int, int]],
+    reported: Collection[int],
+    active: Collection[int],
+) -> dict[int, CitySums]:
+    """
+    ``CitySums`` of each of ``cities`` from its counties' rows (``city_of``: county →
+    city, every county of the cities): ``current`` the week's figures, carried ones
+    too, and ``previous`` last week's as the week's table showed them (both from
+    ``rules.carry_forward``), ``own`` the (county, measure) pairs with a figure of the
+    week's own, ``reported`` the counties that reported the week
+    (``rules.has_reported``), ``active`` the active counties (the ones counted in n/N,
+    ``rules.reporting_count``). New installs as the county table has them
+    (``rules.new_installs``; a carried figure has none).
+    """
+    week = _added_up(
+        (
+            city_of.get(region),
+            measure,
+            households,
+            installed,
+            None if before is pd.NA else rules.new_installs(installed, before),
+        )
+        for region, measure, households, installed, before in zip(
+            current["region"].tolist(),
+            current["measure"].tolist(),
+            current["households"].tolist(),
+            current["installed"].tolist(),
+            current["previous_installed"].tolist(),
+            strict=True,
+        )
+    )
+    last = _added_up(
+        (city_of.get(region), measure, households, installed, None)
+        for region, measure, households, installed in zip(
+            previous["region"].tolist(),
+            previous["measure"].tolist(),
+            previous["households"].tolist(),
+            previous["installed"].tolist(),
+            strict=True,
+        )
+    )
+    rows: dict[int, list] = {city: [] for city in cities}
+    for (city, measure), (households, installed, new) in week.items():
+        rows[city].append((measure, households, installed, new))
+    before_rows: dict[int, list] = {city: [] for city in cities}
+    for (city, measure), (households, installed, _new) in last.items():
+        before_rows[city].append((measure, households, installed))
+    own_measures: dict[int, set[int]] = {city: set() for city in cities}
+    for county, measure in own:
+        if county in city_of:
+            own_measures[city_of[county]].add(measure)
+    counties: dict[int, list[int]] = {city: [] for city in cities}
+    for county, city in city_of.items():
+        counties[city].append(county)
+    active = set(active)
+    return {
+        city: CitySums(
+            current=tuple(rows[city]),
+            previous=tuple(before_rows[city]),
+            own_measures=frozenset(own_measures[city]),
+            reported=rules.reporting_count(reported, active.intersection(counties[city])),
+        )
+        for city in cities
+    }
+
+
+def cities_table(
+    parts: Sequence[tuple[int, CitySums]], measures: Collection[int], *, previous: bool = False
+) -> pd.DataFrame:
+    """
+    Kept cities' sums as rows ``child_sums`` sums again (``region`` is the city), for
+    the ``measures`` the table shows: the week's (with ``new``) or, with ``previous``,
+    last week's (without).
+    """
+    rows = []
+    for city, sums in parts:
+        if previous:
+            rows += [(city, *row) for row in sums.previous if row[0] in measures]
+        else:
+            rows += [(city, *row) for row in sums.current if row[0] in measures]
+    columns = ["region", "measure", "households", "installed"]
+    frame = pd.DataFrame(
+        {name: np.array([r[i] for r in rows], dtype="int64") for i, name in enumerate(columns)}
+    )
+    if not previous:
+        frame["new"] = pd.array([r[4] for r in rows], dtype="Int64")
+    return frame
+
+
+def children_reported(
+    parts: Sequence[tuple[int, CitySums]], child_of: Mapping[int, int], children: Sequence[int]
+) -> dict[int, tuple[int, int]]:
+    """Per child, (counties reported, active counties): its cities' counts added up."""
+    reported = dict.fromkeys(children, (0, 0))
+    for city, sums in parts:
+        n, total = reported[child_of[city]]
+        reported[child_of[city]] = (n + sums.reported[0], total + sums.reported[1])
+    return reported
 
 
 def level_totals(sums: pd.DataFrame) -> pd.DataFrame:

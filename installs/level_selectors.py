@@ -2,12 +2,13 @@
 Reads for the table at every level above the city: a province's table of its
 cities, the nation's of its provinces (``installs.level_rules`` sums them).
 
-One pass over the subtree's counties, a fixed number of queries whatever the
-number of counties or weeks: the weeks before and after, the children, the
-counties, the measures, and each county × measure's two latest figures at or
-before the week (one windowed query, as ``selectors.latest_figures``), from which
-``rules.carry_forward`` completes the week as the city's own table does. The
-result is kept under the data revision (``installs.revision``), per week and area.
+Summed from each city's sums, a fixed number of queries whatever the number of
+counties, cities or weeks. A city's sums (``cities_sums``) come from its
+counties' two latest figures at or before the week (as ``selectors.latest_figures``
+reads a city's), completed by ``rules.carry_forward`` as the city's own table
+does; they are kept per city under the city's own token (``installs.revision``),
+so a figure saved in one county sums its city again, not the whole province or
+nation. The table is kept under the data revision, per week and area.
 """
 
 from __future__ import annotations
@@ -58,72 +59,101 @@ class LevelProgress:
         return level_rules.child_standing(self.table, self.table["move"], child.pk)
 
 
-def _subtree_counties(area: Area | None):
-    regions = Region.objects.filter(city__active=True, city__parent__active=True)
+def _subtree_cities(area: Area | None, children: list[Area]) -> list[tuple[int, int]]:
+    """
+    (city, child) of every city whose counties the table sums, in the children's order:
+    a province's active cities (each its own child), or the active cities of the
+    nation's active provinces (their province the child). Kept until an area changes.
+    """
     if area is not None:
-        regions = regions.filter(city__parent=area)
-    return regions
+        return [(city.pk, city.pk) for city in children] if area.active else []
+    position = {province.pk: i for i, province in enumerate(children)}
+
+    def read() -> list[tuple[int, int]]:
+        rows = (
+            Area.objects.filter(level=Area.Level.CITY, active=True, parent_id__in=list(position))
+            .order_by("order", "code")
+            .values_list("pk", "parent_id")
+        )
+        return sorted(rows, key=lambda row: position[row[1]])
+
+    return revision.memoised(("subtree-cities", "root"), read, week=areas.NO_FIGURES)
 
 
-def _subtree_latest(week: Week, area: Area | None, pairs: set[tuple[int, int]]) -> pd.DataFrame:
+def cities_sums(
+    week: Week, cities: list[int], measures: list[Measure]
+) -> dict[int, level_rules.CitySums]:
     """
-    Per county × measure of the subtree, its two latest figures at or before the week:
-    the last weeks read first, the whole history only for pairs quiet longer
-    (``selectors.latest_of``, as a city's table reads them).
+    Each city's counties summed for the week (``level_rules.city_sums``), computed
+    from the database for all of ``cities`` at once: three or four queries however
+    many (the counties, and each county × measure's two latest figures at or before
+    the week: the last weeks first, the whole history only for pairs quiet longer,
+    ``selectors.latest_of``, as a city's table reads them). Every measure is summed,
+    the inactive ones too: the table keeps those some county reported in the week.
     """
-    snapshots = Snapshot.objects.filter(week__date__lte=week.date)
-    if area is not None:
-        snapshots = snapshots.filter(region__city__parent=area)
-    return selectors.latest_of(snapshots, week, pairs=pairs)
+    counties = list(
+        Region.objects.filter(city_id__in=cities)
+        .order_by("order", "name")
+        .values_list("pk", "active", "city_id")
+    )
+    snapshots = Snapshot.objects.filter(week__date__lte=week.date, region__city_id__in=cities)
+    latest = selectors.latest_of(
+        snapshots, week, pairs={(pk, m.pk) for pk, _a, _c in counties for m in measures}
+    )
+    own = latest[(latest["recency"] == 1) & (latest["week"] == week.date)]
+    own_pairs = list(zip(own["region"].tolist(), own["measure"].tolist(), strict=True))
+    reporting = {region for region, _ in own_pairs}
+    regions = [pk for pk, active, _c in counties if active or pk in reporting]
+    current, previous = rules.carry_forward(
+        latest, week=week.date, pairs=[(r, m.pk) for r in regions for m in measures]
+    )
+    return level_rules.city_sums(
+        current,
+        previous,
+        {pk: city for pk, _a, city in counties},
+        cities,
+        own=own_pairs,
+        reported=rules.reported_regions(own_pairs, [m.pk for m in measures if m.active]),
+        active=[pk for pk, active, _c in counties if active],
+    )
 
 
 def level_progress(week: Week, area: Area | None) -> LevelProgress:
     """
     The table of ``area``'s children (a province's cities; for None the nation's
-    provinces) for the week, with last week's ranks for the movement. Six queries
-    whatever the number of counties or weeks.
+    provinces) for the week, with last week's ranks for the movement: summed from
+    each city's sums (``cities_sums``), kept per city under the city's own token
+    (``revision.memoised_per_city``), so after a figure is saved only its city is
+    summed again. Six queries whatever the number of counties, cities or weeks (the
+    weeks before and after, the measures, the cities' tokens, and when some city's
+    sums are not kept, its counties and their latest figures: ``cities_sums``).
     """
     if area is not None and area.is_city:
         raise ValueError("a city's table is the county table (selectors.week_progress)")
     previous_week = Week.objects.filter(date__lt=week.date).order_by("-date").first()
     next_week = Week.objects.filter(date__gt=week.date).order_by("date").first()
     children = areas.children(area)
-    # (id, active, city, province) of every county of the subtree: plain tuples, not
-    # model instances (3,100 of them cost more than the sums).
-    counties = list(
-        _subtree_counties(area)
-        .order_by("order", "name")
-        .values_list("pk", "active", "city_id", "city__parent_id")
-    )
     all_measures = list(Measure.objects.order_by("order", "pk"))
-    latest = _subtree_latest(
-        week, area, {(pk, m.pk) for pk, *_rest in counties for m in all_measures}
+    cities = _subtree_cities(area, children)
+    kept = revision.memoised_per_city(
+        ("city-sums", week.pk),
+        [city for city, _child in cities],
+        lambda missing: cities_sums(week, missing, all_measures),
     )
-
-    child_ids = [c.pk for c in children]
-    # A county's child: its city under a province, its province under the root.
-    child_of = {pk: city if area is not None else province for pk, _a, city, province in counties}
-    own = latest[(latest["recency"] == 1) & (latest["week"] == week.date)]
-    own_pairs = list(zip(own["region"].tolist(), own["measure"].tolist(), strict=True))
-    reported_measures = set(own["measure"].tolist())
-    reporting = {r for r, _ in own_pairs}
-    regions = [pk for pk, active, _c, _p in counties if active or pk in reporting]
+    parts = [(city, kept[city]) for city, _child in cities]
+    reported_measures = set().union(*(sums.own_measures for _city, sums in parts))
     measures = [m for m in all_measures if m.active or m.pk in reported_measures]
-    current, previous = rules.carry_forward(
-        latest, week=week.date, pairs=[(r, m.pk) for r in regions for m in measures]
-    )
-    table = rules.week_table(current)
-    sums = level_rules.child_sums(table, child_of, child_ids)
+    shown = {m.pk for m in measures}
+    child_of = dict(cities)
+    child_ids = [c.pk for c in children]
+    sums = level_rules.child_sums(level_rules.cities_table(parts, shown), child_of, child_ids)
     if previous_week is not None:
-        previous_sums = level_rules.child_sums(previous, child_of, child_ids)
+        previous_sums = level_rules.child_sums(
+            level_rules.cities_table(parts, shown, previous=True), child_of, child_ids
+        )
         sums["move"] = level_rules.level_movement(sums, previous_sums)
     else:
         sums["move"] = pd.array([None] * len(sums), dtype="Int64")
-    reported = rules.reported_regions(own_pairs, [m.pk for m in measures if m.active])
-    active_by_child: dict[int, list[int]] = {c: [] for c in child_ids}
-    for pk, active, _city, _province in counties:
-        if active and child_of[pk] in active_by_child:
-            active_by_child[child_of[pk]].append(pk)
     return LevelProgress(
         week=week,
         previous_week=previous_week,
@@ -133,7 +163,7 @@ def level_progress(week: Week, area: Area | None) -> LevelProgress:
         measures=measures,
         table=sums,
         totals=level_rules.level_totals(sums),
-        reported=level_rules.reported_by_child(reported, active_by_child),
+        reported=level_rules.children_reported(parts, child_of, child_ids),
     )
 
 

@@ -340,15 +340,46 @@ class DataRevision(models.Model):
     weeks when it is empty). A figure written in an earlier week moves
     ``settled_before`` down to it; any other change renews ``settled_token`` and
     empties ``settled_before`` (installs.revision).
+
+    A figure saved in one city changes nothing computed from other cities' figures
+    alone: that is kept under ``cities_token`` and each city's own token
+    (CityRevision). A figure replaces its city's token only; any other change (or a
+    figure whose city is not known) renews ``cities_token``.
     """
 
     token = models.UUIDField(default=uuid.uuid4)
     settled_token = models.UUIDField(default=uuid.uuid4)
     settled_before = models.DateField(null=True, blank=True)
+    cities_token = models.UUIDField(default=uuid.uuid4)
 
     class Meta:
         verbose_name = _("data revision")
         verbose_name_plural = _("data revisions")
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+
+class CityRevision(models.Model):
+    """
+    A city's own data revision: its token changes with every snapshot saved or
+    deleted in one of the city's counties (installs.signals), inside the writing
+    transaction, as DataRevision's does. What is computed from one city's figures
+    alone (its counties' table of a week, its sums in its province's and the nation's
+    tables) is kept under this token and DataRevision's ``cities_token`` (which every
+    change other than a figure renews), so a figure saved in another city keeps it.
+    A city without a row has had no figure saved since the rows were made: its token
+    is a fixed one (installs.revision.NEVER_WRITTEN) until its first save.
+    """
+
+    city = models.OneToOneField(
+        Area, on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("city")
+    )
+    token = models.UUIDField(default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = _("city data revision")
+        verbose_name_plural = _("city data revisions")
 
     def __str__(self) -> str:
         return str(self.token)

@@ -27,7 +27,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -38,7 +38,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, F, Q, Value, When
 
-from installs.models import DataRevision
+from installs.models import CityRevision, DataRevision
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ class Revision:
     token: uuid.UUID
     settled_token: uuid.UUID
     settled_before: datetime.date | None
+    cities_token: uuid.UUID  # with a city's own token: what is computed from its figures alone
 
     def token_for(self, week: datetime.date | None) -> uuid.UUID:
         """The token of what is computed from the data up to ``week`` (None: all of it)."""
@@ -89,7 +90,9 @@ _request_revision: contextvars.ContextVar[Revision | None] = contextvars.Context
     "installs_revision"
 )
 _table = DataRevision._meta.db_table
-REVISION_SQL = f"SELECT token, settled_token, settled_before FROM {_table} WHERE id = 1"
+REVISION_SQL = (
+    f"SELECT token, settled_token, settled_before, cities_token FROM {_table} WHERE id = 1"  # noqa: S608
+)
 
 
 def _as_uuid(value) -> uuid.UUID:
@@ -114,8 +117,8 @@ def current_revision() -> Revision:
         row = cursor.fetchone()
     if row is None:
         # No row (a flushed test database): fresh tokens each time, so nothing is reused.
-        return Revision(uuid.uuid4(), uuid.uuid4(), None)
-    revision = Revision(_as_uuid(row[0]), _as_uuid(row[1]), _as_date(row[2]))
+        return Revision(uuid.uuid4(), uuid.uuid4(), None, uuid.uuid4())
+    revision = Revision(_as_uuid(row[0]), _as_uuid(row[1]), _as_date(row[2]), _as_uuid(row[3]))
     if kept is None:  # in a request, and the first time it asks
         _request_revision.set(revision)
     return revision
@@ -125,19 +128,29 @@ def revision_token() -> uuid.UUID:
     return current_revision().token
 
 
-def revision_bump(*, week: datetime.date | None = None) -> uuid.UUID:
+def revision_bump(*, week: datetime.date | None = None, city: int | None = None) -> uuid.UUID:
     """
-    A new token; called in the writing transaction, so readers see it with the data.
-    ``week``: only a figure of that week changed, so what is computed for earlier
-    weeks stays (``settled_before`` moves down to it if it was later). Without it,
-    everything is computed afresh.
+    A new token; called in the writing transaction, so readers see it with the data
+    (and a rollback takes it back with the data). ``week`` and ``city``: only a figure
+    of that week, in a county of that city (its id), changed, so what is computed for
+    earlier weeks stays (``settled_before`` moves down to it if it was later) and so
+    does what is computed from other cities' figures alone (the city's token is
+    replaced, ``cities_token`` stays). ``week`` alone: a figure of that week somewhere,
+    so what is computed per city is computed afresh. Without them, everything is.
     """
+    if city is not None and week is None:
+        raise ValueError("a figure's change names its week too")
     if _request_revision.get(False):
         # Read again when next asked: the new token, or the old one if the write rolls back.
         _request_revision.set(None)
     token = uuid.uuid4()
     if week is None:
-        values = {"token": token, "settled_token": uuid.uuid4(), "settled_before": None}
+        values = {
+            "token": token,
+            "settled_token": uuid.uuid4(),
+            "settled_before": None,
+            "cities_token": uuid.uuid4(),
+        }
     else:
         earlier = Q(settled_before__isnull=True) | Q(settled_before__gt=week)
         values = {
@@ -145,11 +158,52 @@ def revision_bump(*, week: datetime.date | None = None) -> uuid.UUID:
             # One statement, under the row's lock: two writers never both lower it wrongly.
             "settled_before": Case(When(earlier, then=Value(week)), default=F("settled_before")),
         }
+        if city is None:
+            values["cities_token"] = uuid.uuid4()
     if not DataRevision.objects.filter(pk=1).update(**values):
         DataRevision.objects.update_or_create(
-            pk=1, defaults={"token": token, "settled_before": week}
+            pk=1, defaults={"token": token, "settled_before": week, "cities_token": uuid.uuid4()}
         )
+    if city is not None:
+        _city_bump(city)
     return token
+
+
+# The token of a city none of whose figures was saved since its row could have been made.
+# Fixed, so what is computed for such a city is kept until its first save (which makes a
+# row with a random token) or a change of everything (a new cities_token).
+NEVER_WRITTEN = uuid.UUID(int=0)
+
+
+def _city_bump(city: int) -> None:
+    """A new token for the city, inside the writing transaction (one UPDATE once it has a row)."""
+    if CityRevision.objects.filter(city_id=city).update(token=uuid.uuid4()):
+        return
+    # Its first figure: two writers may both get here. The second INSERT does nothing (the
+    # first's row, once it commits) and the UPDATE after it replaces the token again.
+    CityRevision.objects.bulk_create([CityRevision(city_id=city)], ignore_conflicts=True)
+    CityRevision.objects.filter(city_id=city).update(token=uuid.uuid4())
+
+
+_city_table = CityRevision._meta.db_table
+
+
+def city_tokens(cities: Collection[int]) -> dict[int, uuid.UUID]:
+    """
+    Each city's token, read from the database now (one query): NEVER_WRITTEN for a city
+    without a row. Read before the data computed under it, as the revision row is: a
+    value then reflects its token's data or later data, never earlier.
+    """
+    if not cities:
+        return {}
+    placeholders = ", ".join(["%s"] * len(cities))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT city_id, token FROM {_city_table} WHERE city_id IN ({placeholders})",  # noqa: S608 (placeholders only)
+            list(cities),
+        )
+        found = {city: _as_uuid(token) for city, token in cursor.fetchall()}
+    return {city: found.get(city, NEVER_WRITTEN) for city in cities}
 
 
 # After a change, the first requests of every process ask for the same new keys at once:
@@ -240,6 +294,38 @@ def memoised(
             _local.clear()
         _local[full_key] = value
     return value
+
+
+def memoised_per_city(
+    key: tuple, cities: list[int], compute: Callable[[list[int]], dict[int, T]]
+) -> dict[int, T]:
+    """
+    Something computed from one city's figures alone, for each of ``cities``: kept under
+    that city's token and ``cities_token`` (which a change of a week, region, measure
+    or area renews), so a figure saved in one city leaves the other cities' values
+    kept. ``compute(missing)`` computes the cities not kept, all at once (one
+    batch of queries, however many). One query for the cities' tokens and one read of
+    the cache (``get_many``: one round trip to Redis) whatever the number of cities.
+    A cache that fails costs a computation, never the page.
+    """
+    shared = current_revision().cities_token
+    tokens = city_tokens(cities)
+    keys = {city: memo_key(shared, ("city", city, tokens[city].hex, *key)) for city in cities}
+    try:
+        found = cache.get_many(list(keys.values()))
+    except Exception:
+        logger.warning("cache read failed, computing %s", key, exc_info=True)
+        found = {}
+    values = {city: found[full] for city, full in keys.items() if full in found}
+    missing = [city for city in cities if city not in values]
+    if missing:
+        computed = compute(missing)
+        try:
+            cache.set_many({keys[city]: computed[city] for city in missing}, MEMO_SECONDS)
+        except Exception:
+            logger.warning("cache write failed for %s", key, exc_info=True)
+        values.update(computed)
+    return values
 
 
 def memo_clear() -> None:

@@ -241,12 +241,23 @@ def computed_week(week: Week, city: Area | None = None) -> WeekProgress:
     ``week_progress``, computed once per process until any figure, week, region
     or measure changes (``installs.revision``): the ranking page, its compact
     charts and the API read the same computed week. Kept per week and city.
+
+    A city's week is kept under the data revision (the token every request reads
+    already) and, beneath it, under the city's own token: a figure saved in another
+    city gives the data a new token, but this city's table is then found under its
+    own (one query more, for the token) instead of computed again.
     """
-    return revision.memoised(
-        ("week", week.pk, week.state, *city_key(city)),
-        lambda: week_progress(week, city),
-        week=week.date,
-    )
+    key = ("week", week.pk, week.state, *city_key(city))
+    if city is None:
+        return revision.memoised(key, lambda: week_progress(week, None), week=week.date)
+
+    def city_week() -> WeekProgress:
+        kept = revision.memoised_per_city(
+            key, [city.pk], lambda _missing: {city.pk: week_progress(week, city)}
+        )
+        return kept[city.pk]
+
+    return revision.memoised(key, city_week, week=week.date)
 
 
 def city_key(city: Area | None) -> tuple:
@@ -347,16 +358,18 @@ def history_computed(*, until: Week | None = None, city: Area | None = None) -> 
     )
 
 
-def recent_reports(week: Week, *, days: int) -> pd.DataFrame:
+def recent_reports(week: Week, *, days: int, regions: list[Region] | None = None) -> pd.DataFrame:
     """
-    Every report of the ``days`` before the week (not the week's own), in one
-    query: columns ``rules.HISTORY_COLUMNS`` (week is a date). The pace reads these.
+    Every report of the ``days`` before the week (not the week's own), of ``regions``
+    (None: every region), in one query: columns ``rules.HISTORY_COLUMNS`` (week is a
+    date). The pace reads these.
     """
     start = week.date - datetime.timedelta(days=days)
-    rows = (
-        Snapshot.objects.filter(week__date__gte=start, week__date__lt=week.date)
-        .order_by()
-        .values_list("week__date", "region_id", "measure_id", "households", "installed")
+    snapshots = Snapshot.objects.filter(week__date__gte=start, week__date__lt=week.date)
+    if regions is not None:
+        snapshots = snapshots.filter(region_id__in=[r.pk for r in regions])
+    rows = snapshots.order_by().values_list(
+        "week__date", "region_id", "measure_id", "households", "installed"
     )
     return pd.DataFrame(list(rows), columns=rules.HISTORY_COLUMNS)
 
@@ -370,9 +383,8 @@ def week_forecast(progress: WeekProgress) -> pd.DataFrame:
     """
     current = progress.table.loc[:, ["region", "measure", "households", "installed", "new"]]
     current.insert(0, "week", progress.week.date)
-    earlier = recent_reports(progress.week, days=pace.WINDOW_DAYS)
     # Only the table's own regions (one city's): the pace of no other county is asked for.
-    earlier = earlier[earlier["region"].isin([r.pk for r in progress.regions])]
+    earlier = recent_reports(progress.week, days=pace.WINDOW_DAYS, regions=progress.regions)
     reports = current
     if not earlier.empty:
         reports = pd.concat([earlier.assign(new=None), current], ignore_index=True)

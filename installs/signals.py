@@ -13,10 +13,19 @@ from installs.revision import revision_bump
 
 def _changed(sender, instance=None, **kwargs) -> None:
     if sender is Snapshot and instance is not None:
-        # A figure: what is computed for the weeks before its week stays.
-        revision_bump(week=instance.week.date)
+        # A figure: what is computed for the weeks before its week stays, and so does
+        # what is computed from the other cities' figures alone.
+        revision_bump(week=instance.week.date, city=_city_of(instance))
     else:
         revision_bump()
+
+
+def _city_of(snapshot: Snapshot) -> int | None:
+    """The city of the snapshot's county: no query when the save came with its region."""
+    if Snapshot.region.is_cached(snapshot):
+        return snapshot.region.city_id
+    # None (the county is gone): the figure's week is renewed in every city.
+    return Region.objects.filter(pk=snapshot.region_id).values_list("city_id", flat=True).first()
 
 
 def connect() -> None:

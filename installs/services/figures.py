@@ -324,6 +324,8 @@ def figures_save(
             snapshot = current or Snapshot(
                 week=week, region=figure.region, measure=figure.measure, version=0
             )
+            # The signals read the week's date and the county's city: no query for them.
+            snapshot.week, snapshot.region = week, figure.region
             snapshot.households = figure.households
             snapshot.installed = figure.installed
             snapshot.version += 1
