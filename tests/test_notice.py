@@ -225,6 +225,17 @@ def test_the_page_lists_earlier_notices_still_downloadable(published, bureau):
     assert client.get(f"{PAGE}1.pdf").content == bytes(published.pdf)
 
 
+def test_a_week_published_without_the_dashboard_says_so_not_that_it_is_unpublished(bureau):
+    """The seed's weeks come published from before notices existed: no notice, but published."""
+    load_seed()
+    client = Client()
+    client.force_login(make_user("leader", Profile.Role.LEADER))
+    html = client.get(PAGE).content.decode()
+    assert Week.objects.get(date=DATE).is_published and not Notice.objects.exists()
+    assert "本周已发布，但没有进度通报" in html
+    assert "尚未发布" not in html
+
+
 def test_an_unpublished_week_has_no_notice_and_bureau_staff_may_preview_it(seed_week, bureau):
     client = Client()
     client.force_login(bureau)
