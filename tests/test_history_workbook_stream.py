@@ -22,7 +22,12 @@ from openpyxl.utils import get_column_letter
 
 from installs import history_export, selectors, sheets, xlsx_stream
 from installs.models import Measure, Region, Snapshot, Week
-from tests.factories import load_seed, make_snapshot, make_user, make_week
+from tests.factories import (
+    load_seed,
+    make_user,
+    make_week,
+    seed_figures_carried_on,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,17 +43,7 @@ def weeks_of_every_kind():
     load_seed()
     week_28, week_05 = make_week("2022-11-28"), make_week("2022-12-05", Week.State.LOCKED)
     make_week("2022-12-12")
-    for snapshot in Snapshot.objects.filter(week__date="2022-11-21"):
-        for week, extra in ((week_28, 10), (week_05, 25)):
-            if snapshot.region.name == "温县" and week == week_28:
-                continue
-            make_snapshot(
-                week,
-                snapshot.region,
-                snapshot.measure,
-                snapshot.households,
-                min(snapshot.households, snapshot.installed + extra),
-            )
+    seed_figures_carried_on(week_28, week_05)
     Region.objects.filter(name="沁阳市").update(name="=1+1")
     Region.objects.filter(name="孟州市").update(name="A&B<县>")
     Region.objects.filter(name="修武县").update(name=" 修武县 ")
